@@ -1,0 +1,12 @@
+"""The ``fleetlake`` command: thin click commands over library functions.
+
+Each area registers its commands from its own module (``fleetlake/cli/<area>.py``). Library code is
+imported inside the command bodies so ``fleetlake --help`` stays fast and never imports a driver.
+"""
+
+from __future__ import annotations
+
+from fleetlake.cli.app import main
+from fleetlake.cli import lake_commands  # noqa: F401  (registers gen, simulate, validate, demo)
+
+__all__ = ["main"]
