@@ -53,6 +53,13 @@ class Config:
     snowflake_connection: str | None = None
     # KPIs: tolerance of the single on-time rule, minutes.
     on_time_tolerance_minutes: int = 30
+    # Warehouse measures (COP): cost = fuel + tolls + driver hours, spread over the trip's
+    # deliveries; revenue = base + per kg of the package + per km of the route / deliveries.
+    fuel_price_cop_per_liter: float = 11000.0
+    driver_cost_cop_per_hour: float = 15000.0
+    revenue_base_cop: float = 8000.0
+    revenue_cop_per_kg: float = 1200.0
+    revenue_cop_per_km: float = 150.0
     # Serverless path.
     api_key_env: str = "FLEETLAKE_API_KEY"
     events_bucket: str = "fleetlake-events"
