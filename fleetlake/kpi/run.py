@@ -1,0 +1,139 @@
+"""Run the KPIs on DuckDB over the lake (default, no server) or on the PostgreSQL copy.
+
+``as_of`` anchors every relative window; by default it is the last date in the data (the lake's
+last partition date, or for PostgreSQL alone the last date recorded by ``pg load``). A date
+outside the data is refused. Entities are taken in their state on ``as_of`` on DuckDB; the
+PostgreSQL copy holds the latest state, so both agree for the default ``as_of``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from fleetlake.errors import ConfigError, DatabaseError
+from fleetlake.kpi.queries import bind, kpi_text, resolve_names, translate
+
+if TYPE_CHECKING:
+    from fleetlake.lake import Lake
+
+ENGINES = ("duckdb", "postgres")
+DEFAULT_TOLERANCE_MINUTES = 30
+
+
+def _as_lake(lake: Lake | str) -> Lake:
+    if isinstance(lake, str):
+        from fleetlake.lake import open_lake
+
+        return open_lake(lake)
+    return lake
+
+
+def parse_as_of(value: date | str | None) -> date | None:
+    """A date from ``YYYY-MM-DD`` (or a date); None stays None."""
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--as-of must be a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _checked_as_of(as_of: date | None, start: date, end: date) -> date:
+    """``as_of`` or the last date in the data; refuses dates outside [start, end)."""
+    last = end - timedelta(days=1)
+    if as_of is None:
+        return last
+    if not start <= as_of <= last:
+        raise ConfigError(
+            f"as_of {as_of} is outside the data ({start} .. {last}); choose a date in that range"
+        )
+    return as_of
+
+
+def _postgres_range(con) -> tuple[date, date]:
+    import psycopg
+
+    try:
+        row = con.execute("SELECT start_date, end_date FROM fleetlake_load").fetchone()
+    except psycopg.errors.UndefinedTable:
+        row = None
+    if row is None:
+        raise DatabaseError("the database holds no fleetlake copy; run `fleetlake pg load` first")
+    return row[0], row[1]
+
+
+def _run_duckdb(lake: Lake, names: list[str], as_of: date | None, tolerance: int):
+    from fleetlake.kpi.cache import create_views, open_cache
+
+    con = open_cache(lake)
+    try:
+        as_of = _checked_as_of(as_of, lake.manifest.start, lake.manifest.end)
+        create_views(con, as_of)
+        results = {}
+        for name in names:
+            sql = kpi_text(name)
+            results[name] = con.sql(
+                translate(sql, "duckdb"), params=bind(sql, as_of, tolerance)
+            ).to_arrow_table()
+        return results
+    finally:
+        con.close()
+
+
+def _rows_to_arrow(columns: list[str], rows: list[tuple]) -> pa.Table:
+    return pa.table({name: pa.array([row[i] for row in rows]) for i, name in enumerate(columns)})
+
+
+def _run_postgres(
+    lake: Lake | None, dsn: str, names: list[str], as_of: date | None, tolerance: int
+) -> dict[str, pa.Table]:
+    import psycopg
+
+    from fleetlake.oltp.connection import connect, database_error
+
+    con = connect(dsn, autocommit=True)
+    name = ""
+    try:
+        start, end = (lake.manifest.start, lake.manifest.end) if lake else _postgres_range(con)
+        as_of = _checked_as_of(as_of, start, end)
+        results = {}
+        for name in names:
+            sql = kpi_text(name)
+            cur = con.execute(translate(sql, "postgres"), bind(sql, as_of, tolerance))
+            columns = [d.name for d in cur.description]
+            results[name] = _rows_to_arrow(columns, cur.fetchall())
+        return results
+    except psycopg.Error as e:
+        raise database_error(e, dsn, f"KPI {name}" if name else "reading fleetlake_load") from e
+    finally:
+        con.close()
+
+
+def run_kpis(
+    lake: Lake | str | None,
+    as_of: date | str | None = None,
+    names: Iterable[str] | str | None = None,
+    engine: str = "duckdb",
+    dsn: str | None = None,
+    tolerance_minutes: int = DEFAULT_TOLERANCE_MINUTES,
+) -> dict[str, pa.Table]:
+    """Run KPIs (all by default, in order) and return ``{name: result table}``.
+
+    ``lake`` is a ``Lake`` or its URI; it may be None only for ``engine="postgres"``.
+    ``dsn`` is for PostgreSQL ("" = libpq ``PG*`` variables). ``tolerance_minutes`` is the
+    on-time rule: delivered_datetime <= scheduled_datetime + tolerance.
+    """
+    chosen = resolve_names(names)
+    as_of = parse_as_of(as_of)
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
+    resolved = _as_lake(lake) if lake is not None else None
+    if engine == "duckdb":
+        if resolved is None:
+            raise ConfigError("the duckdb engine needs a lake")
+        return _run_duckdb(resolved, chosen, as_of, tolerance_minutes)
+    return _run_postgres(resolved, dsn or "", chosen, as_of, tolerance_minutes)
