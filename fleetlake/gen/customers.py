@@ -1,0 +1,98 @@
+"""Customers: people, companies and public bodies who receive deliveries; they move every few years.
+
+A move gives a new street address and, each time, a different city (the city steps through the five
+by a per-customer stride), so ``dim_customer`` has real history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fleetlake.gen.columns import join, number_strings, pick, timestamps
+from fleetlake.gen.pools import COMPANY_SUFFIXES, GOVERNMENT_BODIES, STREET_TYPES, first_names, last_names
+from fleetlake.gen.schedule import PeriodicSchedule
+from fleetlake.gen.streams import choice_index, uniform
+from fleetlake.gen.world import World
+from fleetlake.schema import CITIES, CUSTOMER_TYPES, CUSTOMERS
+
+TYPE_MIX = (0.60, 0.32, 0.08)
+CITY_MIX = (0.35, 0.22, 0.18, 0.14, 0.11)  # order of schema.CITIES
+
+
+@dataclass(frozen=True)
+class Clientele:
+    seed: int
+    ids: np.ndarray
+    type_index: np.ndarray
+    home_city: np.ndarray
+    city_stride: np.ndarray
+    moves: PeriodicSchedule
+    name: pa.Array
+
+    def city_on(self, t: int) -> np.ndarray:
+        """City index of every customer at the end of day t."""
+        return (self.home_city + self.moves.version_on(t) * self.city_stride) % len(CITIES)
+
+    def address(self, idx: np.ndarray, version: np.ndarray, city: np.ndarray) -> pa.Array:
+        """Street address of customers ``idx`` in their ``version``-th home."""
+        ids = self.ids[idx]
+        u = [uniform(self.seed, f"customers.address{i}", ids, version) for i in range(4)]
+        return join(
+            pick(STREET_TYPES, u[0] * len(STREET_TYPES)), " ", number_strings(1 + u[1] * 180),
+            " # ", number_strings(1 + u[2] * 120), "-", number_strings(1 + u[3] * 99), ", ",
+            pick(CITIES, city),
+        )
+
+
+@cache
+def clientele(world: World) -> Clientele:
+    seed = world.seed
+    ids = np.arange(1, world.n_customers + 1, dtype=np.int64)
+    kind = choice_index(uniform(seed, "customers.type", ids), TYPE_MIX)
+    home = choice_index(uniform(seed, "customers.city", ids), CITY_MIX)
+    stride = 1 + (uniform(seed, "customers.stride", ids) * 4).astype(np.int64)
+    moves = PeriodicSchedule(
+        period=365.0 * (2.5 + 2.0 * uniform(seed, "customers.move_period", ids)),
+        phase=uniform(seed, "customers.move_phase", ids),
+    )
+    first = pick(first_names(), uniform(seed, "customers.first", ids) * len(first_names()))
+    last = pick(last_names(), uniform(seed, "customers.last", ids) * len(last_names()))
+    person = join(first, " ", last)
+    company = join(last, " ", pick(COMPANY_SUFFIXES,
+                                   uniform(seed, "customers.suffix", ids) * len(COMPANY_SUFFIXES)))
+    body = join(pick(GOVERNMENT_BODIES, uniform(seed, "customers.body", ids)
+                     * len(GOVERNMENT_BODIES)), " ", pick(CITIES, home))
+    name = pc.case_when(
+        pc.make_struct(pa.array(kind == 0), pa.array(kind == 1)), person, company, body
+    )
+    return Clientele(seed, ids, kind, home, stride, moves, name)
+
+
+def changed_on(world: World, t: int) -> np.ndarray:
+    """Customers who move on day t."""
+    return clientele(world).moves.occurs_on(t)[0]
+
+
+def rows(world: World, mask: np.ndarray, t: int, seconds: np.ndarray | int) -> pa.Table:
+    """Full customer rows for the customers in ``mask`` as they stand at the end of day t."""
+    c = clientele(world)
+    idx = np.flatnonzero(mask)
+    version = c.moves.version_on(t)[idx]
+    city = c.city_on(t)[idx]
+    seconds = seconds[idx] if np.ndim(seconds) else np.full(len(idx), seconds)
+    return pa.Table.from_arrays(
+        [
+            pa.array(c.ids[idx].astype(np.int32)),
+            c.name.take(pa.array(idx)),
+            pick(CUSTOMER_TYPES, c.type_index[idx]),
+            pick(CITIES, city),
+            c.address(idx, version, city),
+            timestamps(seconds),
+        ],
+        schema=CUSTOMERS.schema,
+    )

@@ -1,0 +1,98 @@
+"""Deliveries of one day's trips, and the trips' actual arrival times that follow from them.
+
+Each trip drives to its destination city, then drops 2-6 packages 30 minutes apart. About 90 % of
+drops land within +/-30 minutes of schedule and about 10 % are 60-180 minutes late; 2 % fail; 95 %
+of the delivered ones are signed. Package weights are lognormal and sum to at most the trip load.
+Each package goes to a customer who lives in the destination city on that day.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from fleetlake.gen.columns import decimal_from_cents, padded, pick, timestamps
+from fleetlake.gen.customers import clientele
+from fleetlake.gen.geography import ROUTES
+from fleetlake.gen.routes import ESTIMATED_HOURS
+from fleetlake.gen.streams import day_rng
+from fleetlake.gen.trips import TripPlan, status
+from fleetlake.gen.world import DELIVERIES_PER_TRIP, World
+from fleetlake.schema import CITIES, DELIVERIES, DELIVERY_STATUSES
+
+LATE_SHARE = 0.10
+FAILED_SHARE = 0.02
+SIGNED_SHARE = 0.95
+DROP_INTERVAL_SECONDS = 1800
+DESTINATION_CITY = np.array([CITIES.index(r.destination) for r in ROUTES])
+DELIVERED, PENDING, IN_TRANSIT, FAILED, CANCELLED = range(5)
+
+
+def generate(world: World, t: int, plan: TripPlan, as_of: int) -> tuple[pa.Table, np.ndarray]:
+    """(deliveries table, actual arrival second of every trip) for day t's plan."""
+    rng = day_rng(world.seed, "deliveries", world.day(t))
+    n, counts = plan.size, plan.deliveries
+    m = int(counts.sum())
+    trip = np.repeat(np.arange(n), counts)
+    first_of_trip = np.cumsum(counts) - counts
+    position = np.arange(m) - np.repeat(first_of_trip, counts)
+
+    at_city = plan.departure + np.round(ESTIMATED_HOURS[plan.route_index] * 3600).astype(np.int64)
+    scheduled = (at_city[trip] + position * DROP_INTERVAL_SECONDS) // 60 * 60
+    late = rng.random(m) < LATE_SHARE
+    offset_minutes = np.where(late, rng.uniform(60, 180, m), rng.uniform(-30, 30, m))
+    delivered = np.maximum(scheduled + np.round(offset_minutes * 60).astype(np.int64),
+                           plan.departure[trip] + 60)
+    failed = rng.random(m) < FAILED_SHARE
+    signed = rng.random(m) < SIGNED_SHARE
+
+    shape = rng.lognormal(0.0, 0.6, m)
+    share = shape / np.bincount(trip, weights=shape, minlength=n)[trip]
+    fill = rng.uniform(0.75, 1.0, n)
+    weight_cents = np.floor(plan.load_cents[trip] * fill[trip] * share).astype(np.int64)
+
+    customers = clientele(world)
+    city_now = customers.city_on(t)
+    by_city = np.argsort(city_now, kind="stable")
+    group_size = np.bincount(city_now, minlength=len(CITIES))
+    group_start = np.cumsum(group_size) - group_size
+    u = rng.random(m)
+    dest = DESTINATION_CITY[plan.route_index[trip]]
+    size = group_size[dest]
+    customer = np.where(
+        size > 0,
+        by_city[group_start[dest] + np.floor(u * np.maximum(size, 1)).astype(np.int64)],
+        np.floor(u * len(city_now)).astype(np.int64),
+    )
+    version = customers.moves.version_on(t)[customer]
+
+    last_drop = np.maximum.reduceat(delivered, first_of_trip) if n else np.zeros(0, np.int64)
+    arrival = np.maximum(plan.departure + plan.drive_seconds, last_drop) + rng.integers(300, 1200, n)
+
+    trip_state = status(plan, arrival, as_of)[trip]
+    done = (delivered <= as_of) | (trip_state == 0)
+    state = np.select(
+        [trip_state == 2, done & failed, done, at_city[trip] <= as_of],
+        [CANCELLED, FAILED, DELIVERED, PENDING],
+        IN_TRANSIT,
+    )
+    is_delivered = state == DELIVERED
+    first_id = DELIVERIES_PER_TRIP * (plan.first_id - 1) + 1
+    ids = first_id + np.arange(m)
+    table = pa.Table.from_arrays(
+        [
+            pa.array(ids.astype(np.int32)),
+            pa.array((plan.first_id + trip).astype(np.int32)),
+            padded("FL", ids, 10),
+            customers.name.take(pa.array(customer)),
+            customers.address(customer, version, city_now[customer]),
+            decimal_from_cents(weight_cents, DELIVERIES.schema.field("package_weight_kg").type),
+            timestamps(scheduled),
+            timestamps(delivered, mask=~is_delivered),
+            pick(DELIVERY_STATUSES, state),
+            pa.array(is_delivered & signed),
+            pa.array((customer + 1).astype(np.int32)),
+        ],
+        schema=DELIVERIES.schema,
+    )
+    return table, arrival

@@ -1,0 +1,122 @@
+"""Drivers: fixed identity, and three life schedules that make their SCD2 history.
+
+* phone number changes every 3-6 years;
+* licences last five years and are renewed 45 days early to 20 days late (some expire in the window);
+* some drivers go inactive for 1-12 weeks every few years (a tenth of the staff never does, so the
+  company always has someone to drive).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+import numpy as np
+import pyarrow as pa
+
+from fleetlake.gen.columns import dates, join, number_strings, padded, pick, timestamps
+from fleetlake.gen.pools import first_names, last_names
+from fleetlake.gen.schedule import NEVER, PeriodicSchedule
+from fleetlake.gen.streams import uniform
+from fleetlake.gen.world import World
+from fleetlake.schema import DRIVERS
+
+LICENCE_DAYS = 1826
+EARLIEST_RENEWAL = 45
+LATEST_RENEWAL = 20
+
+
+@dataclass(frozen=True)
+class Staff:
+    seed: int
+    ids: np.ndarray
+    hire_ordinal: np.ndarray
+    phone: PeriodicSchedule
+    leave: PeriodicSchedule
+    first_expiry: np.ndarray  # day index of the licence expiry in force before any renewal
+
+    def leave_days(self, k: np.ndarray) -> np.ndarray:
+        return 7 + (uniform(self.seed, "drivers.leave_days", self.ids, k) * 77).astype(np.int64)
+
+    def renewal_day(self, k: np.ndarray) -> np.ndarray:
+        lead = uniform(self.seed, "drivers.renewal_lead", self.ids, k)
+        lead = (lead * (EARLIEST_RENEWAL + LATEST_RENEWAL + 1)).astype(np.int64) - LATEST_RENEWAL
+        return self.first_expiry + LICENCE_DAYS * k - lead
+
+    def renewals_by(self, t: int) -> np.ndarray:
+        """Licence renewals on or before day t."""
+        sure = np.floor_divide(t - self.first_expiry - LATEST_RENEWAL, LICENCE_DAYS) + 1
+        sure = np.maximum(sure, 0)
+        return sure + (self.renewal_day(sure) <= t)
+
+
+@cache
+def staff(world: World) -> Staff:
+    seed = world.seed
+    ids = np.arange(1, world.n_drivers + 1, dtype=np.int64)
+    hire = world.start.toordinal() - 30 - (uniform(seed, "drivers.hired", ids) * 3650).astype(int)
+    phone = PeriodicSchedule(
+        period=365.0 * (3 + 3 * uniform(seed, "drivers.phone_period", ids)),
+        phase=uniform(seed, "drivers.phone_phase", ids),
+    )
+    core = ids <= max(1, -(-world.n_drivers // 10))
+    leave = PeriodicSchedule(
+        period=np.where(core, NEVER, 365.0 * (2 + 3 * uniform(seed, "drivers.leave_period", ids))),
+        phase=uniform(seed, "drivers.leave_phase", ids),
+    )
+    first_expiry = -60 + (uniform(seed, "drivers.expiry", ids) * LICENCE_DAYS).astype(np.int64)
+    return Staff(seed, ids, hire, phone, leave, first_expiry)
+
+
+def _on_leave(s: Staff, t: int, inclusive_return: bool) -> np.ndarray:
+    last = s.leave.version_on(t) - 1
+    k = np.maximum(last, 0)
+    end = s.leave.event_day(k) + s.leave_days(k)
+    return (last >= 0) & ((t <= end) if inclusive_return else (t < end))
+
+
+def available_mask(world: World, t: int) -> np.ndarray:
+    """Drivers who can drive on day t (not on leave, including the day they come back)."""
+    return ~_on_leave(staff(world), t, inclusive_return=True)
+
+
+@lru_cache(maxsize=8)
+def _state(world: World, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    s = staff(world)
+    return s.phone.version_on(t), s.renewals_by(t), _on_leave(s, t, inclusive_return=False)
+
+
+def changed_on(world: World, t: int) -> np.ndarray:
+    """Drivers with a new phone, a renewed licence or a status change on day t."""
+    before, after = _state(world, t - 1), _state(world, t)
+    return np.logical_or.reduce([b != a for b, a in zip(before, after, strict=True)])
+
+
+def rows(world: World, mask: np.ndarray, t: int, seconds: np.ndarray | int) -> pa.Table:
+    """Full driver rows for the drivers in ``mask`` as they stand at the end of day t."""
+    s = staff(world)
+    idx = np.flatnonzero(mask)
+    ids = s.ids[idx]
+    phone_version, renewals, on_leave = (a[idx] for a in _state(world, t))
+    first = pick(first_names(), (uniform(s.seed, "drivers.first", ids) * len(first_names())))
+    last = pick(last_names(), (uniform(s.seed, "drivers.last", ids) * len(last_names())))
+    licence = (ids * 2_654_435_761 + 1_234_567) % 10**10
+    phone = 3_000_000_000 + (uniform(s.seed, "drivers.phone", ids, phone_version) * 5e8)
+    expiry = world.start.toordinal() + s.first_expiry[idx] + LICENCE_DAYS * renewals
+    seconds = seconds[idx] if np.ndim(seconds) else np.full(len(idx), seconds)
+    return pa.Table.from_arrays(
+        [
+            pa.array(ids.astype(np.int32)),
+            padded("EMP", ids, 6),
+            first,
+            join(last, " ", pick(last_names(), uniform(s.seed, "drivers.last2", ids)
+                                 * len(last_names()))),
+            padded("", licence, 10),
+            dates(expiry),
+            number_strings(phone.astype(np.int64)),
+            dates(s.hire_ordinal[idx]),
+            pick(("active", "inactive"), on_leave.astype(np.int64)),
+            timestamps(seconds),
+        ],
+        schema=DRIVERS.schema,
+    )

@@ -1,0 +1,51 @@
+"""Periodic per-entity schedules: the k-th event of entity i falls on day floor((phase_i + k) * period_i).
+
+Every entity's life (status episodes, licence renewals, phone changes, moves, maintenance) is such
+a schedule drawn once from a stateless hash, so the state of any entity on any day is computed
+directly, and any day of the lake can be generated alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+NEVER = 1.0e9  # a period long enough that the event never comes
+
+
+@dataclass(frozen=True)
+class PeriodicSchedule:
+    period: np.ndarray  # days between events, per entity (float)
+    phase: np.ndarray  # fraction of a period before the first event, per entity, in [0, 1)
+
+    def event_day(self, k: np.ndarray) -> np.ndarray:
+        """Day (index from the world's start) of each entity's k-th event."""
+        return np.floor((self.phase + k) * self.period).astype(np.int64)
+
+    def count_before(self, t: int | np.ndarray) -> np.ndarray:
+        """How many events of each entity fall on days < t (exact, with float edges fixed up)."""
+        k = np.maximum(np.ceil(t / self.period - self.phase), 0).astype(np.int64)
+        k = np.where((k > 0) & (self.event_day(np.maximum(k - 1, 0)) >= t), k - 1, k)
+        return np.where(self.event_day(k) < t, k + 1, k)
+
+    def version_on(self, t: int) -> np.ndarray:
+        """Events on or before day t: the version of an attribute that changes at each event."""
+        return self.count_before(t + 1)
+
+    def occurs_on(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """(mask of entities with an event on day t, the index k of that event)."""
+        k = self.count_before(t)
+        return self.event_day(k) == t, k
+
+
+def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
+    """Integers proportional to ``weights`` that sum exactly to ``total`` (ties by index)."""
+    weights = np.asarray(weights, dtype=np.float64)
+    quotas = total * weights / weights.sum()
+    counts = np.floor(quotas).astype(np.int64)
+    remainder = total - int(counts.sum())
+    if remainder:
+        order = np.lexsort((np.arange(len(quotas)), -(quotas - counts)))
+        counts[order[:remainder]] += 1
+    return counts

@@ -1,0 +1,71 @@
+"""Deterministic randomness: seeded streams per (table, day) and counter-based draws per entity.
+
+Two tools, both independent of the order of work and of the number of workers:
+
+* ``day_rng(seed, table, day)`` — a numpy Generator for one table's rows of one day, from
+  ``SeedSequence(seed, spawn_key=(crc32(table), ordinal))``. Draw order inside a day is fixed.
+* ``uniform(seed, tag, *keys)`` — a stateless hash (splitmix64) of integer keys to [0, 1). Entity
+  life schedules (status changes, licence renewals, moves) use it, so any day's state of any entity
+  can be computed alone, without replaying earlier days.
+
+Stable ids come from ``zlib.crc32`` of names, never from ``hash()``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import date
+from functools import cache
+
+import numpy as np
+
+_MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+
+
+def stable_id(name: str) -> int:
+    """A 32-bit id of a name, identical on every machine and Python process."""
+    return zlib.crc32(name.encode("utf-8"))
+
+
+def day_rng(seed: int, table: str, day: date) -> np.random.Generator:
+    """The random stream of ``table``'s rows on ``day``."""
+    sequence = np.random.SeedSequence(seed, spawn_key=(stable_id(table), day.toordinal()))
+    return np.random.Generator(np.random.PCG64(sequence))
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    z = x + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+@cache
+def _root(seed: int, tag: str) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        h = _splitmix64(np.asarray([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64))
+        return _splitmix64(h ^ np.uint64(stable_id(tag)))
+
+
+def hash64(seed: int, tag: str, *keys: np.ndarray | int) -> np.ndarray:
+    """A uint64 hash per element of the broadcast integer ``keys``, mixed with seed and tag."""
+    h = _root(seed, tag)
+    with np.errstate(over="ignore"):
+        for key in keys:
+            k = np.asarray(key, dtype=np.int64).astype(np.uint64)
+            h = _splitmix64(h ^ k)
+    return h
+
+
+def uniform(seed: int, tag: str, *keys: np.ndarray | int) -> np.ndarray:
+    """Uniform floats in [0, 1), one per element of the broadcast keys (53 bits of the hash)."""
+    return (hash64(seed, tag, *keys) >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+
+
+def choice_index(u: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Map uniforms to category indexes with the given (unnormalised) weights."""
+    cumulative = np.cumsum(np.asarray(weights, dtype=np.float64))
+    return np.searchsorted(cumulative / cumulative[-1], u, side="right")

@@ -1,0 +1,121 @@
+"""The lake: the only code that reads and writes Parquet.
+
+``open_lake(uri)`` gives a ``Lake`` over a local directory or an ``s3://bucket/prefix``. Readers see
+exactly the partitions listed in the manifest, so a file left behind by an interrupted run is
+invisible until a run publishes it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from fleetlake.errors import LakeError
+from fleetlake.lake.manifest import Manifest, PartitionInfo, read_manifest
+from fleetlake.lake.storage import LocalStorage, Storage, open_storage
+from fleetlake.schema import ENTITY_TABLES, TABLES, UPDATED_AT
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = ["Lake", "Manifest", "PartitionInfo", "open_lake"]
+
+
+class Lake:
+    """A published lake: its manifest and typed reads of its tables."""
+
+    def __init__(self, storage: Storage, manifest: Manifest) -> None:
+        self.storage = storage
+        self.manifest = manifest
+
+    @property
+    def uri(self) -> str:
+        return self.storage.uri
+
+    def tables(self) -> list[str]:
+        return [name for name in TABLES if name in self.manifest.partitions]
+
+    def partition_dates(self, table: str) -> list[date]:
+        return sorted(self.manifest.partitions.get(self._spec(table).name, {}))
+
+    def files(self, table: str, since: date | None = None, until: date | None = None) -> list[str]:
+        """Filesystem paths of the table's partitions with since <= day < until, in day order."""
+        partitions = self.manifest.partitions.get(self._spec(table).name, {})
+        return [
+            self.storage.path(info.file)
+            for day, info in sorted(partitions.items())
+            if (since is None or day >= since) and (until is None or day < until)
+        ]
+
+    def dataset(self, table: str, since: date | None = None, until: date | None = None):
+        """A pyarrow dataset over the table's partitions (lazy; DuckDB and polars can scan it)."""
+        return ds.dataset(
+            self.files(table, since, until),
+            schema=self._spec(table).schema,
+            format="parquet",
+            filesystem=self.storage.filesystem,
+        )
+
+    def read(self, table: str, since: date | None = None, until: date | None = None) -> pa.Table:
+        """All rows of the table's partitions with since <= day < until, in day order."""
+        try:
+            return self.dataset(table, since, until).to_table()
+        except OSError as e:
+            raise LakeError(f"cannot read {table} from {self.uri}: {e}") from e
+
+    def current(self, table: str, as_of: datetime | None = None) -> pa.Table:
+        """Entity table: the latest row per id (with updated_at <= as_of), ordered by id."""
+        import duckdb
+
+        spec = self._spec(table)
+        if not spec.is_entity:
+            raise LakeError(f"'{table}' is an event table; current state exists for entity tables")
+        history = self.read(table)
+        con = duckdb.connect()
+        con.register("history", history)
+        return con.execute(
+            f"""SELECT * FROM history WHERE ? IS NULL OR {UPDATED_AT} <= ?
+                QUALIFY row_number() OVER (PARTITION BY {spec.id_column}
+                                           ORDER BY {UPDATED_AT} DESC) = 1
+                ORDER BY {spec.id_column}""",
+            [as_of, as_of],
+        ).arrow().read_all()
+
+    def register_duckdb(self, con: duckdb.DuckDBPyConnection, as_of: datetime | None = None) -> None:
+        """Create views: event tables, entity current state, and ``<entity>_history`` change logs."""
+        for name, spec in TABLES.items():
+            source = f"{name}_history" if spec.is_entity else name
+            files = self.files(name)
+            if isinstance(self.storage, LocalStorage) and files:
+                listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+                con.execute(f"CREATE OR REPLACE VIEW {source} AS SELECT * FROM read_parquet([{listed}])")
+            else:
+                relation = f"__lake_{name}"
+                con.register(relation, self.dataset(name) if files else spec.schema.empty_table())
+                con.execute(f"CREATE OR REPLACE VIEW {source} AS SELECT * FROM {relation}")
+        cutoff = "" if as_of is None else f"WHERE {UPDATED_AT} <= TIMESTAMP '{as_of.isoformat(' ')}'"
+        for spec in ENTITY_TABLES:
+            con.execute(
+                f"""CREATE OR REPLACE VIEW {spec.name} AS SELECT * FROM {spec.name}_history {cutoff}
+                    QUALIFY row_number() OVER (PARTITION BY {spec.id_column}
+                                               ORDER BY {UPDATED_AT} DESC) = 1"""
+            )
+
+    @staticmethod
+    def _spec(table: str):
+        try:
+            return TABLES[table]
+        except KeyError:
+            raise LakeError(f"unknown table '{table}' (tables: {', '.join(TABLES)})") from None
+
+
+def open_lake(uri: str, endpoint_url: str | None = None) -> Lake:
+    """Open a published lake; LakeError if there is none at ``uri``."""
+    storage = open_storage(uri, endpoint_url)
+    manifest = read_manifest(storage)
+    if manifest is None:
+        raise LakeError(f"no lake at {storage.uri} (run `fleetlake gen --lake {uri}` first)")
+    return Lake(storage, manifest)

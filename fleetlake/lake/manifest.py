@@ -1,0 +1,152 @@
+"""The lake manifest: what was generated, and for every day what was published.
+
+``_lake.json`` holds the world (seed, sf, start, generator version); it is written once and every
+later writer must agree with it. Each day has its own entry, ``_manifest/date=YYYY-MM-DD.json``,
+written after that day's files: per table the row count, the file and its sha256, plus the window
+end the day was generated for and whether it still holds trips under way. Writers of disjoint days
+(workers, shards, machines) therefore never touch the same manifest object: no single writer.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+
+from fleetlake.errors import ManifestError
+from fleetlake.lake.storage import Storage
+
+LAKE_INFO_KEY = "_lake.json"
+MANIFEST_PREFIX = "_manifest"
+
+
+@dataclass(frozen=True)
+class LakeInfo:
+    seed: int
+    sf: float
+    start: date
+    generator_version: str
+
+    def to_json(self) -> bytes:
+        data = asdict(self) | {"start": self.start.isoformat()}
+        return json.dumps(data, indent=2, sort_keys=True).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes, where: str) -> LakeInfo:
+        try:
+            data = json.loads(raw)
+            return cls(int(data["seed"]), float(data["sf"]), date.fromisoformat(data["start"]),
+                       str(data["generator_version"]))
+        except (ValueError, KeyError, TypeError) as e:
+            raise ManifestError(f"{where} is corrupted ({type(e).__name__}: {e})") from None
+
+
+@dataclass(frozen=True)
+class PartitionInfo:
+    rows: int
+    sha256: str | None  # None when the partition is empty (no file is written)
+    file: str | None
+
+
+@dataclass(frozen=True)
+class DayEntry:
+    day: date
+    window_end: date
+    open_trips: int  # trips still under way at window_end: the day changes if the window grows
+    tables: dict[str, PartitionInfo] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return day_entry_key(self.day)
+
+    def to_json(self) -> bytes:
+        data = {
+            "day": self.day.isoformat(),
+            "window_end": self.window_end.isoformat(),
+            "open_trips": self.open_trips,
+            "tables": {name: asdict(info) for name, info in sorted(self.tables.items())},
+        }
+        return json.dumps(data, indent=1, sort_keys=True).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes, where: str) -> DayEntry:
+        try:
+            data = json.loads(raw)
+            tables = {
+                name: PartitionInfo(int(t["rows"]), t["sha256"], t["file"])
+                for name, t in data["tables"].items()
+            }
+            return cls(date.fromisoformat(data["day"]), date.fromisoformat(data["window_end"]),
+                       int(data["open_trips"]), tables)
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise ManifestError(f"{where} is corrupted ({type(e).__name__}: {e})") from None
+
+
+def day_entry_key(day: date) -> str:
+    return f"{MANIFEST_PREFIX}/date={day.isoformat()}.json"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The lake's info and all its day entries, sorted by day."""
+
+    info: LakeInfo
+    days: tuple[DayEntry, ...]
+
+    @property
+    def seed(self) -> int:
+        return self.info.seed
+
+    @property
+    def sf(self) -> float:
+        return self.info.sf
+
+    @property
+    def start(self) -> date:
+        return self.info.start
+
+    @property
+    def generator_version(self) -> str:
+        return self.info.generator_version
+
+    @property
+    def end(self) -> date:
+        """First day after the last published day (the start when nothing is published)."""
+        return self.days[-1].day + timedelta(days=1) if self.days else self.info.start
+
+    @property
+    def partitions(self) -> dict[str, dict[date, PartitionInfo]]:
+        """table -> day -> partition, for the non-empty partitions."""
+        result: dict[str, dict[date, PartitionInfo]] = {}
+        for entry in self.days:
+            for name, info in entry.tables.items():
+                if info.rows:
+                    result.setdefault(name, {})[entry.day] = info
+        return result
+
+    def entry(self, day: date) -> DayEntry | None:
+        for entry in self.days:
+            if entry.day == day:
+                return entry
+        return None
+
+
+def read_info(storage: Storage) -> LakeInfo | None:
+    try:
+        raw = storage.read_bytes(LAKE_INFO_KEY)
+    except FileNotFoundError:
+        return None
+    return LakeInfo.from_json(raw, f"{storage.uri}/{LAKE_INFO_KEY}")
+
+
+def read_manifest(storage: Storage) -> Manifest | None:
+    """The manifest, or None when the location holds no lake."""
+    info = read_info(storage)
+    if info is None:
+        return None
+    keys = [k for k in storage.list(MANIFEST_PREFIX) if k.endswith(".json")]
+    entries = [
+        DayEntry.from_json(raw, f"{storage.uri}/{key}")
+        for key, raw in zip(keys, storage.read_many(keys), strict=True)
+    ]
+    return Manifest(info, tuple(sorted(entries, key=lambda e: e.day)))

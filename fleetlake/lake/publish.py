@@ -1,0 +1,34 @@
+"""Generating and publishing days into a lake: one function a worker process runs on a day range."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fleetlake.gen import World, generate_day
+from fleetlake.lake.manifest import DayEntry
+from fleetlake.lake.storage import open_storage
+from fleetlake.lake.writer import write_day
+
+
+@dataclass(frozen=True)
+class PublishJob:
+    """Days of one world to generate for one window and publish into one lake."""
+
+    uri: str
+    endpoint_url: str | None
+    world: World
+    window_end: int  # day index, exclusive
+    days: tuple[int, ...]
+    previous: tuple[DayEntry | None, ...]  # the entries being replaced, aligned with ``days``
+
+
+def run_job(job: PublishJob) -> list[DayEntry]:
+    """Generate and publish the job's days, in order; returns their manifest entries."""
+    storage = open_storage(job.uri, job.endpoint_url)
+    end_day = job.world.day(job.window_end)
+    entries = []
+    for t, previous in zip(job.days, job.previous, strict=True):
+        tables = generate_day(job.world, t, job.window_end)
+        open_trips = sum(1 for s in tables["trips"].column("status").to_pylist() if s == "in_progress")
+        entries.append(write_day(storage, job.world.day(t), tables, end_day, open_trips, previous))
+    return entries

@@ -1,0 +1,175 @@
+"""The storage seam: a local directory or an ``s3://bucket/prefix`` on any S3-compatible endpoint.
+
+Both expose the same few operations on keys relative to the lake root. Writes are atomic: a local
+file is written beside its target and renamed into place; an S3 object appears when its upload
+completes. Both also hand out a pyarrow filesystem, so datasets, DuckDB and polars read the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pyarrow.fs as pafs
+
+from fleetlake.errors import StorageError
+
+
+class Storage:
+    """Keys are '/'-separated paths relative to the lake root."""
+
+    uri: str
+    filesystem: pafs.FileSystem
+
+    def path(self, key: str) -> str:
+        """The path of ``key`` for ``self.filesystem``."""
+        raise NotImplementedError
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        raise NotImplementedError
+
+    def read_bytes(self, key: str) -> bytes:
+        try:
+            with self.filesystem.open_input_stream(self.path(key)) as stream:
+                return stream.read()
+        except FileNotFoundError:
+            raise
+        except OSError as e:
+            raise StorageError(f"cannot read {self.uri}/{key}: {_first_line(e)}") from e
+
+    def read_many(self, keys: list[str]) -> list[bytes]:
+        """Read several small objects concurrently (S3 round trips dominate)."""
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            return list(pool.map(self.read_bytes, keys))
+
+    def exists(self, key: str) -> bool:
+        info = self.filesystem.get_file_info(self.path(key))
+        return info.type == pafs.FileType.File
+
+    def list(self, prefix: str) -> list[str]:
+        """Keys of the files under ``prefix`` (recursive), sorted."""
+        selector = pafs.FileSelector(self.path(prefix), allow_not_found=True, recursive=True)
+        try:
+            infos = self.filesystem.get_file_info(selector)
+        except OSError as e:
+            raise StorageError(f"cannot list {self.uri}/{prefix}: {_first_line(e)}") from e
+        root = self.path("")
+        return sorted(
+            i.path[len(root):].lstrip("/") for i in infos if i.type == pafs.FileType.File
+        )
+
+    def delete(self, key: str) -> None:
+        try:
+            self.filesystem.delete_file(self.path(key))
+        except FileNotFoundError:
+            pass
+
+    def check_writable(self) -> None:
+        """Fail early, with one clear line, if the lake cannot be written."""
+        key = f"_probe-{uuid.uuid4().hex}"
+        self.write_bytes(key, b"")
+        self.delete(key)
+
+
+@dataclass
+class LocalStorage(Storage):
+    root: Path
+
+    def __post_init__(self) -> None:
+        self.root = self.root.expanduser().absolute()
+        self.uri = str(self.root)
+        self.filesystem = pafs.LocalFileSystem()
+
+    def path(self, key: str) -> str:
+        return str(self.root / key) if key else str(self.root)
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        target = self.root / key
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+            temporary.write_bytes(data)
+            os.replace(temporary, target)
+        except OSError as e:
+            raise StorageError(f"cannot write {target}: {e.strerror or e}") from e
+
+    def read_bytes(self, key: str) -> bytes:
+        try:
+            return (self.root / key).read_bytes()
+        except FileNotFoundError:
+            raise
+        except OSError as e:
+            raise StorageError(f"cannot read {self.root / key}: {e.strerror or e}") from e
+
+
+@dataclass
+class S3Storage(Storage):
+    bucket: str
+    prefix: str
+    endpoint_url: str | None
+
+    def __post_init__(self) -> None:
+        self.uri = f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+        self.filesystem = s3_filesystem(self.endpoint_url)
+
+    def path(self, key: str) -> str:
+        return "/".join(p for p in (self.bucket, self.prefix, key) if p)
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        try:
+            with self.filesystem.open_output_stream(self.path(key)) as stream:
+                stream.write(data)
+        except OSError as e:
+            raise StorageError(f"cannot write {self.uri}/{key}: {_first_line(e)}") from e
+
+    def check_bucket(self) -> None:
+        try:
+            info = self.filesystem.get_file_info(self.bucket)
+        except OSError as e:
+            raise StorageError(f"cannot reach S3 for {self.uri}: {_first_line(e)}") from e
+        if info.type != pafs.FileType.Directory:
+            raise StorageError(f"bucket '{self.bucket}' does not exist (lake {self.uri})")
+
+
+def endpoint_from_environment(endpoint_url: str | None) -> str | None:
+    return endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get(
+        "AWS_ENDPOINT_URL"
+    )
+
+
+def s3_filesystem(endpoint_url: str | None) -> pafs.S3FileSystem:
+    """A pyarrow S3 filesystem for AWS or any S3-compatible endpoint (credentials from the env)."""
+    endpoint = endpoint_from_environment(endpoint_url)
+    options: dict = {
+        "region": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        "connect_timeout": 3,
+        "request_timeout": 10,
+        "retry_strategy": pafs.AwsStandardS3RetryStrategy(max_attempts=2),
+    }
+    if endpoint:
+        parsed = urlparse(endpoint)
+        options["endpoint_override"] = parsed.netloc or parsed.path
+        options["scheme"] = parsed.scheme or "https"
+    return pafs.S3FileSystem(**options)
+
+
+def open_storage(uri: str, endpoint_url: str | None = None) -> Storage:
+    """Storage for a local path or an ``s3://bucket/prefix`` URI."""
+    if uri.startswith("s3://"):
+        parsed = urlparse(uri)
+        if not parsed.netloc:
+            raise StorageError(f"'{uri}' names no bucket (expected s3://bucket/prefix)")
+        storage = S3Storage(parsed.netloc, parsed.path.strip("/"), endpoint_url)
+        storage.check_bucket()
+        return storage
+    if "://" in uri:
+        raise StorageError(f"unsupported lake URI '{uri}' (use a local path or s3://bucket/prefix)")
+    return LocalStorage(Path(uri))
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

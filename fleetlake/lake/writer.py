@@ -1,0 +1,57 @@
+"""Publishing a day: encode each table's rows as one zstd Parquet file, then the day's entry.
+
+A partition is one file written atomically, so it appears whole or not at all; the day entry is
+written only after all the day's files, so an interrupted run leaves at worst files without an
+entry, which readers ignore and the next run rewrites.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from fleetlake.lake.manifest import DayEntry, PartitionInfo
+from fleetlake.lake.storage import Storage
+from fleetlake.schema import PARTITION_COLUMN
+
+PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3}
+
+
+def partition_key(table: str, day: date, part: int = 0) -> str:
+    return f"{table}/{PARTITION_COLUMN}={day.isoformat()}/part-{part}.parquet"
+
+
+def encode_parquet(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, **PARQUET_OPTIONS)
+    return sink.getvalue().to_pybytes()
+
+
+def write_day(
+    storage: Storage,
+    day: date,
+    tables: dict[str, pa.Table],
+    window_end: date,
+    open_trips: int,
+    previous: DayEntry | None = None,
+) -> DayEntry:
+    """Publish one day's partitions, then its manifest entry; returns the entry."""
+    infos: dict[str, PartitionInfo] = {}
+    for name, table in tables.items():
+        if table.num_rows == 0:
+            infos[name] = PartitionInfo(0, None, None)
+            continue
+        data = encode_parquet(table)
+        key = partition_key(name, day)
+        storage.write_bytes(key, data)
+        infos[name] = PartitionInfo(table.num_rows, hashlib.sha256(data).hexdigest(), key)
+    entry = DayEntry(day, window_end, open_trips, infos)
+    storage.write_bytes(entry.key, entry.to_json())
+    if previous is not None:  # a partition that became empty: its old file goes after the entry
+        for name, old in previous.tables.items():
+            if old.file and not (name in infos and infos[name].file == old.file):
+                storage.delete(old.file)
+    return entry
