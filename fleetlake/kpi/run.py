@@ -42,7 +42,7 @@ def parse_as_of(value: date | str | None) -> date | None:
         raise ConfigError(f"--as-of must be a date YYYY-MM-DD, got {value!r}") from None
 
 
-def _checked_as_of(as_of: date | None, start: date, end: date) -> date:
+def checked_as_of(as_of: date | None, start: date, end: date) -> date:
     """``as_of`` or the last date in the data; refuses dates outside [start, end)."""
     last = end - timedelta(days=1)
     if as_of is None:
@@ -54,7 +54,8 @@ def _checked_as_of(as_of: date | None, start: date, end: date) -> date:
     return as_of
 
 
-def _postgres_range(con) -> tuple[date, date]:
+def postgres_range(con) -> tuple[date, date]:
+    """(start, end) of the data in the PostgreSQL copy, as recorded by ``pg load``."""
     import psycopg
 
     try:
@@ -71,7 +72,7 @@ def _run_duckdb(lake: Lake, names: list[str], as_of: date | None, tolerance: int
 
     con = open_cache(lake)
     try:
-        as_of = _checked_as_of(as_of, lake.manifest.start, lake.manifest.end)
+        as_of = checked_as_of(as_of, lake.manifest.start, lake.manifest.end)
         create_views(con, as_of)
         results = {}
         for name in names:
@@ -98,8 +99,8 @@ def _run_postgres(
     con = connect(dsn, autocommit=True)
     name = ""
     try:
-        start, end = (lake.manifest.start, lake.manifest.end) if lake else _postgres_range(con)
-        as_of = _checked_as_of(as_of, start, end)
+        start, end = (lake.manifest.start, lake.manifest.end) if lake else postgres_range(con)
+        as_of = checked_as_of(as_of, start, end)
         results = {}
         for name in names:
             sql = kpi_text(name)
