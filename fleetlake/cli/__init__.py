@@ -8,5 +8,6 @@ from __future__ import annotations
 
 from fleetlake.cli.app import main
 from fleetlake.cli import lake_commands  # noqa: F401  (registers gen, simulate, validate, demo)
+from fleetlake.cli import report  # noqa: F401  (registers report)
 
 __all__ = ["main"]

@@ -1,0 +1,102 @@
+"""The report as a user sees it: rendered by a real headless Chromium, offline, without errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fleetlake.config import Config
+from fleetlake.report.dataflow import dataflow_section
+from fleetlake.report.kpis import kpi_section
+from fleetlake.report.page import render_html
+from fleetlake.report.postgres import postgres_section
+from fleetlake.report.quality import quality_section
+from fleetlake.report.serverless import serverless_section
+from fleetlake.report.warehouse import warehouse_section
+from tests.report.cdp import Browser, chromium_binary
+from tests.report.kpi_tables import kpi_results
+from tests.report.sources import Validation, fake_lake, make_warehouse, write_results
+
+SECTIONS = ["kpis", "quality", "postgres", "warehouse", "serverless", "dataflow"]
+CHARTS = (
+    [f"kpi-{n:02d}" for n in range(1, 13)]
+    + ["dq-validate", "dq-rows", "dq-monthly", "dq-calendar", "pg-timings"]
+    + ["wh-versions", "wh-runs", "wh-rejects", "sl-events", "sl-latency", "dataflow"]
+)
+PAGE_FACTS = """JSON.stringify({
+  sections: Array.from(document.querySelectorAll('section')).map(
+    s => [s.dataset.section, s.dataset.status]),
+  charts: Array.from(document.querySelectorAll('svg.chart')).map(svg => {
+    const box = svg.getBoundingClientRect();
+    return [svg.dataset.chart, Math.round(box.width), Math.round(box.height),
+            svg.querySelectorAll('.mark, g.node').length];
+  }),
+  tables: document.querySelectorAll('figure table').length,
+  title: document.title,
+})"""
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    if chromium_binary() is None:
+        pytest.fail("chromium is not installed: apt-get install chromium (.ci/run does it)")
+    b = Browser(tmp_path_factory.mktemp("chromium-profile"))
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+def render_in_browser(browser: Browser, page: Path, screenshot: Path) -> dict:
+    """Load ``page``; return what the page holds; fail on any request or error; save a PNG."""
+    import json
+
+    browser.requests.clear()
+    browser.errors.clear()
+    browser.load(page.resolve().as_uri())
+    facts = json.loads(browser.evaluate(PAGE_FACTS))
+    browser.screenshot(screenshot)
+    print(f"screenshot: {screenshot}")
+    assert browser.requests == [page.resolve().as_uri()], "the page made network requests"
+    assert browser.errors == []
+    return facts
+
+
+def test_every_section_and_chart_renders_offline(browser: Browser, tmp_path: Path) -> None:
+    write_results(tmp_path / "reports")
+    sections = [
+        kpi_section(kpi_results(), None),
+        quality_section(fake_lake(), Validation(ok=True)),
+        postgres_section(tmp_path / "reports" / "pg_explain.json"),
+        warehouse_section(Config(warehouse_path=str(make_warehouse(tmp_path / "wh.duckdb")))),
+        serverless_section(tmp_path / "reports" / "replay.json"),
+        dataflow_section(Config()),
+    ]
+    page = tmp_path / "report.html"
+    page.write_text(render_html("fleetlake report", ["test"], sections), encoding="utf-8")
+    facts = render_in_browser(browser, page, tmp_path / "report.png")
+    assert facts["sections"] == [[s, "ok"] for s in SECTIONS]
+    drawn = {chart: (w, h, marks) for chart, w, h, marks in facts["charts"]}
+    assert sorted(drawn) == sorted(CHARTS)
+    for chart, (width, height, marks) in drawn.items():
+        assert width > 300 and height > 60, chart
+        if chart != "dq-validate":
+            assert marks > 0, chart
+    assert facts["tables"] >= 20
+    assert (tmp_path / "report.png").stat().st_size > 50_000
+
+
+def test_the_harness_catches_requests_and_console_errors(browser: Browser, tmp_path: Path) -> None:
+    """Guard for the test above: a page that fetches and logs an error is caught."""
+    page = tmp_path / "bad.html"
+    page.write_text(
+        '<html><body><img src="http://127.0.0.1:9/x.png">'
+        '<script>console.error("boom")</script></body></html>'
+    )
+    browser.requests.clear()
+    browser.errors.clear()
+    browser.load(page.resolve().as_uri())
+    assert "http://127.0.0.1:9/x.png" in browser.requests
+    assert any("boom" in e for e in browser.errors)

@@ -1,0 +1,164 @@
+"""Each non-KPI section: exact numbers from its source, or a clear "not configured" state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fleetlake.config import Config
+from fleetlake.report.dataflow import dataflow_section, redact_dsn
+from fleetlake.report.page import NOT_AVAILABLE, NOT_CONFIGURED, OK, render_html
+from fleetlake.report.postgres import postgres_section
+from fleetlake.report.quality import quality_section
+from fleetlake.report.serverless import serverless_section
+from fleetlake.report.warehouse import warehouse_section
+from tests.report.marks import chart_marks, series_values
+from tests.report.sources import (
+    MISSING_TRIPS_DAY,
+    Validation,
+    fake_lake,
+    make_warehouse,
+    write_results,
+)
+
+
+def _html(section) -> str:
+    return render_html("t", [], [section])
+
+
+def test_quality_counts_rows_per_table_and_finds_the_missing_partition() -> None:
+    section = quality_section(fake_lake(), Validation(ok=True))
+    html = _html(section)
+    trips = sum(10 + d for d in range(1, 22) if d != MISSING_TRIPS_DAY.day)
+    assert series_values(html, "dq-rows", "rows") == {
+        "vehicles": 22.0,
+        "trips": float(trips),
+        "deliveries": 4.0 * trips,
+        "maintenance": 1.0,
+    }
+    assert series_values(html, "dq-monthly", "trips") == {"2024-01": float(trips)}
+    calendar = {label: v for _, label, v in chart_marks(html)["dq-calendar"]}
+    assert len(calendar) == 21  # one cell per day of the window, no more
+    assert calendar["2024-01-02"] == 12.0 and calendar["2024-01-21"] == 31.0
+    assert [day for day, v in calendar.items() if v is None] == ["2024-01-10"]
+    figures = {f.id: f for f in section.figures}
+    assert figures["dq-calendar"].table.rows == [["2024-01-10", "missing"]]
+    assert "20 of 21 days" in figures["dq-calendar"].note
+    trips_row = next(r for r in figures["dq-rows"].table.rows if r[0] == "trips")
+    assert trips_row == ["trips", "20", f"{trips:,}", "2024-01-01", "2024-01-21", "1"]
+    assert "all checks passed" in figures["dq-validate"].chart
+
+
+def test_quality_lists_violations_and_says_when_validation_is_absent() -> None:
+    failed = quality_section(fake_lake(), Validation(ok=False, violations=["trips: 2 orphans"]))
+    figure = failed.figures[0]
+    assert "1 violations" in figure.chart and figure.table.rows == [["trips: 2 orphans"]]
+    absent = quality_section(fake_lake(), None, "no module")
+    assert "Validation not available: no module" in absent.figures[0].chart
+
+
+def test_warehouse_versions_runs_and_rejects(tmp_path: Path) -> None:
+    path = make_warehouse(tmp_path / "wh.duckdb")
+    section = warehouse_section(Config(warehouse_path=str(path)))
+    assert section.status == OK
+    html = _html(section)
+    assert series_values(html, "wh-versions", "dim_vehicle") == {
+        "2024-01": 2.0,
+        "2024-02": 1.0,
+        "2024-03": 0.0,
+    }
+    assert series_values(html, "wh-versions", "dim_driver") == {
+        "2024-01": 1.0,
+        "2024-02": 0.0,
+        "2024-03": 2.0,
+    }
+    assert series_values(html, "wh-runs", "rows_inserted") == {"run 1": 850.0, "run 2": 40.0}
+    assert series_values(html, "wh-runs", "rows_rejected") == {"run 1": 3.0, "run 2": 1.0}
+    assert series_values(html, "wh-rejects", "rejects") == {
+        "deliveries: negative weight": 3.0,
+        "trips: arrival before departure": 1.0,
+    }
+    summary = {row[0]: row for row in section.figures[0].table.rows}
+    assert summary["dim_driver"] == ["dim_driver", "1", "3", "1", "3"]
+    assert summary["dim_vehicle"] == ["dim_vehicle", "2", "3", "2", "2"]
+
+
+def test_warehouse_absent_snowflake_or_unreadable(tmp_path: Path) -> None:
+    missing = warehouse_section(Config(warehouse_path=str(tmp_path / "none.duckdb")))
+    assert missing.status == NOT_CONFIGURED and "No warehouse at" in missing.intro
+    snowflake = warehouse_section(Config(warehouse_target="snowflake"))
+    assert snowflake.status == NOT_AVAILABLE
+    garbage = tmp_path / "garbage.duckdb"
+    garbage.write_text("not a database")
+    broken = warehouse_section(Config(warehouse_path=str(garbage)))
+    assert broken.status == NOT_AVAILABLE and "Cannot read" in broken.intro
+
+
+def test_postgres_and_serverless_from_saved_results(tmp_path: Path) -> None:
+    write_results(tmp_path)
+    pg = postgres_section(tmp_path / "pg_explain.json")
+    html = _html(pg)
+    assert series_values(html, "pg-timings", "before indexes") == {
+        "q01_fleet_composition": 1.5,
+        "q09_maintenance_cost_per_km": 40.0,
+    }
+    assert series_values(html, "pg-timings", "after indexes")["q09_maintenance_cost_per_km"] == 8.0
+    assert pg.figures[0].table.rows[1] == [
+        "q09_maintenance_cost_per_km",
+        "40.0 ms",
+        "8.0 ms",
+        "5.00",
+    ]
+    sl_html = _html(serverless_section(tmp_path / "replay.json"))
+    assert series_values(sl_html, "sl-events", "events") == {
+        "sent": 1000.0,
+        "accepted": 990.0,
+        "rejected": 10.0,
+    }
+    assert series_values(sl_html, "sl-latency", "latency") == {"p50": 4.5, "p99": 21.0}
+
+
+def test_absent_or_corrupt_saved_results(tmp_path: Path) -> None:
+    assert postgres_section(tmp_path / "none.json").status == NOT_AVAILABLE
+    assert serverless_section(tmp_path / "none.json").status == NOT_CONFIGURED
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert "Cannot read" in postgres_section(bad).intro
+    assert "Cannot read" in serverless_section(bad).intro
+
+
+@pytest.mark.parametrize(
+    ("config", "active", "texts"),
+    [
+        (
+            Config(),
+            {"postgres": "false", "check": "false", "lake": "true"},
+            ["local: ./lake", "DuckDB: ./warehouse.duckdb", "not configured"],
+        ),
+        (
+            Config(
+                lake="s3://bucket/fleet",
+                warehouse_target="snowflake",
+                snowflake_connection="prod",
+                postgres_dsn="postgresql://me:s3cret@db/fleet",
+            ),
+            {"postgres": "true", "check": "true"},
+            ["S3: s3://bucket/fleet", "Snowflake (prod)", "postgresql://me:***@db/fleet"],
+        ),
+    ],
+)
+def test_dataflow_follows_the_configuration(config: Config, active: dict, texts: list) -> None:
+    html = _html(dataflow_section(config))
+    for node, state in active.items():
+        assert f'data-node="{node}" data-active="{state}"' in html
+    for text in texts:
+        assert text in html
+    assert "s3cret" not in html
+
+
+def test_redact_dsn() -> None:
+    assert (
+        redact_dsn("host=db user=me password=x dbname=f") == "host=db user=me password=*** dbname=f"
+    )
+    assert redact_dsn("postgresql://me:pw@db:5432/f") == "postgresql://me:***@db:5432/f"
