@@ -24,6 +24,7 @@ from fleetlake.serverless.proxy import MAX_BODY_BYTES
 
 log = logging.getLogger(__name__)
 
+_DRAIN_LIMIT = 16 * MAX_BODY_BYTES
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 # (method, path template, handler): the same routes infra/template.yaml declares.
@@ -107,7 +108,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         if length > MAX_BODY_BYTES:
-            self._reply({"statusCode": 413, "body": json.dumps({"error": "body too large"})})
+            if length <= _DRAIN_LIMIT:  # read it so the client sees the 413, not a broken pipe
+                self.rfile.read(length)
+            error = f"body: larger than {MAX_BODY_BYTES} bytes"
+            self._reply({"statusCode": 413, "body": json.dumps({"error": error, "field": "body"})})
             self.close_connection = True
             return
         body = self.rfile.read(length) if length else b""
