@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -308,3 +308,33 @@ def _record(report: ReplayReport, outcome: tuple | None, size: int) -> None:
         reasons = [str(answer.get("field") or f"http {status}")] * size
     for reason in reasons:
         report.rejections[reason] = report.rejections.get(reason, 0) + 1
+
+
+def lake_stream(
+    lake_uri: str,
+    days: int = 1,
+    since: date | None = None,
+    endpoint_url: str | None = None,
+    options: StreamOptions = StreamOptions(),
+) -> list[dict[str, Any]]:
+    """The event stream of the trips departing in ``days`` days from ``since`` (default: the
+    lake's last ``days`` days)."""
+    from fleetlake.lake import open_lake
+    from fleetlake.serverless.routes import routes_from_table
+
+    lake = open_lake(lake_uri, endpoint_url=endpoint_url)
+    end = lake.manifest.end
+    since = since or end - timedelta(days=days)
+    until = min(since + timedelta(days=days), end)
+    if since >= end or since < lake.manifest.start:
+        raise ServiceError(
+            f"no trips to replay from {since}: the lake covers {lake.manifest.start} to {end}"
+        )
+    routes = routes_from_table(lake.current("routes"))
+    return build_stream(
+        lake.read("trips", since, until),
+        lake.read("deliveries", since, until),
+        routes,
+        datetime.combine(end, datetime.min.time()),
+        options,
+    )
