@@ -1,0 +1,179 @@
+"""Load one batch of lake rows into a warehouse target, all-or-nothing.
+
+Order of work, chosen so that a failure at any point leaves the warehouse as it was:
+1. outside the transaction (DDL commits implicitly in Snowflake): create missing tables, add
+   missing tracked columns, stage the prepared batch, write the temporary plan tables;
+2. one transaction: SCD2 close-then-insert and SCD1 overwrite per dimension, re-point affected
+   facts, upsert facts, calendar days, rejects, the watermark and the ``etl_runs`` row — the data
+   and its bookkeeping commit together or not at all.
+The caller holds the target's load lock for the whole time (plans read the pre-transaction state).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from time import perf_counter
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fleetlake.config import Config
+from fleetlake.schema import TABLES
+from fleetlake.warehouse.calendar import date_rows, time_rows
+from fleetlake.warehouse.dimensions import DimCounts, apply_dimension, plan_dimension
+from fleetlake.warehouse.model import DIMENSIONS, DimSpec, portable_sql_type
+from fleetlake.warehouse.prepare import REJECT_SCHEMA, Prepared, prepare_dimension, prepare_facts
+from fleetlake.warehouse.targets import Target, run_script
+
+WATERMARK_SCHEMA = pa.schema(
+    [
+        ("lake_table", pa.string()),
+        ("partition_date", pa.date32()),
+        ("sha256", pa.string()),
+        ("row_count", pa.int64()),
+    ]
+)
+
+
+@dataclass
+class Batch:
+    """Lake rows for one run.
+
+    ``entities``: change-log rows per entity table (missing = no changes). ``trips`` and
+    ``deliveries``: whole partitions. ``routes``: current routes (distance and toll measures).
+    ``partitions``: the lake partitions this batch covers (``WATERMARK_SCHEMA``), recorded with it.
+    """
+
+    entities: dict[str, pa.Table] = field(default_factory=dict)
+    trips: pa.Table = field(default_factory=TABLES["trips"].schema.empty_table)
+    deliveries: pa.Table = field(default_factory=TABLES["deliveries"].schema.empty_table)
+    routes: pa.Table = field(default_factory=TABLES["routes"].schema.empty_table)
+    partitions: pa.Table = field(default_factory=WATERMARK_SCHEMA.empty_table)
+    lake: str = ""
+
+    @property
+    def rows_read(self) -> int:
+        tables = (*self.entities.values(), self.trips, self.deliveries)
+        return sum(t.num_rows for t in tables)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What one run did (the same figures as its ``etl_runs`` row)."""
+
+    run_id: int
+    status: str
+    rows_read: int
+    rows_inserted: int
+    rows_updated: int
+    rows_rejected: int
+    partitions_read: int
+    seconds: float
+
+
+def ensure_schema(target: Target) -> None:
+    """Create missing tables, the unknown members and dim_time (idempotent)."""
+    run_script(target, "schema.sql")
+    run_script(target, "unknown_members.sql")
+    if target.query("SELECT COUNT(*) FROM dim_time")[0][0] <= 1:
+        target.stage("stg_dim_time", time_rows())
+        target.execute(
+            "INSERT INTO dim_time SELECT * FROM stg_dim_time s "
+            "WHERE NOT EXISTS (SELECT 1 FROM dim_time t WHERE t.time_key = s.time_key)"
+        )
+
+
+def ensure_tracked_columns(target: Target, dim: DimSpec, staged: pa.Schema) -> None:
+    """Add tracked columns the dimension lacks. Old versions get NULL: history is not rewritten."""
+    present = set(target.columns(dim.table))
+    for column in dim.tracked:
+        if column not in present:
+            sql_type = portable_sql_type(staged.field(column).type)
+            target.execute(f"ALTER TABLE {dim.table} ADD COLUMN {column} {sql_type}")
+
+
+def _calendar_for(facts: pa.Table) -> pa.Table:
+    keys = pc.filter(facts["date_key"], pc.greater(facts["date_key"], 0))
+    if len(keys) == 0:
+        return date_rows(date(2000, 1, 1), date(2000, 1, 1))
+    low, high = (int(pc.min(keys).as_py()), int(pc.max(keys).as_py()))
+    first = date(low // 10000, low // 100 % 100, low % 100)
+    last = date(high // 10000, high // 100 % 100, high % 100)
+    return date_rows(first, last + timedelta(days=1))
+
+
+def next_run_id(target: Target) -> int:
+    return int(target.query("SELECT COALESCE(MAX(run_id), 0) FROM etl_runs")[0][0]) + 1
+
+
+def apply_batch(
+    target: Target,
+    batch: Batch,
+    config: Config,
+    dimensions: tuple[DimSpec, ...] = DIMENSIONS,
+) -> RunSummary:
+    """Load ``batch`` into ``target`` in one transaction and record the run (module docstring)."""
+    started = datetime.now(UTC).replace(tzinfo=None)
+    clock = perf_counter()
+    ensure_schema(target)
+    run_id = next_run_id(target)
+
+    prepared_dims: list[tuple[DimSpec, Prepared]] = []
+    for dim in dimensions:
+        changes = batch.entities.get(dim.source)
+        if changes is None:
+            changes = TABLES[dim.source].schema.empty_table()
+        prepared_dims.append((dim, prepare_dimension(dim, changes)))
+    facts = prepare_facts(batch.trips, batch.deliveries, batch.routes, config)
+    rejects = pa.concat_tables([p.rejects for _, p in prepared_dims] + [facts.rejects])
+
+    for dim, prepared in prepared_dims:
+        ensure_tracked_columns(target, dim, prepared.rows.schema)
+        target.stage(dim.stage, prepared.rows)
+    target.stage("stg_fact_deliveries", facts.rows)
+    target.stage("stg_dim_date", _calendar_for(facts.rows))
+    target.stage("stg_etl_rejects", rejects.cast(REJECT_SCHEMA))
+    target.stage("stg_etl_watermark", batch.partitions.cast(WATERMARK_SCHEMA))
+
+    counts: list[DimCounts] = [plan_dimension(target, dim) for dim, _ in prepared_dims]
+    run_script(target, "facts_plan.sql")
+    fact_new, fact_updated = target.query(
+        "SELECT COALESCE(SUM(CASE WHEN is_update THEN 0 ELSE 1 END), 0), "
+        "COALESCE(SUM(CASE WHEN is_update THEN 1 ELSE 0 END), 0) FROM plan_fact_deliveries"
+    )[0]
+    inserted = sum(c.inserted for c in counts) + int(fact_new)
+    updated = sum(c.updated for c in counts) + int(fact_updated)
+
+    with target.transaction():
+        for dim, _ in prepared_dims:
+            apply_dimension(target, dim, run_id)
+        run_script(target, "facts_delete.sql")
+        run_script(target, "facts_insert.sql", [run_id, started])
+        run_script(target, "load_bookkeeping.sql", [run_id])
+        target.execute(
+            "INSERT INTO etl_runs (run_id, started_at, finished_at, status, rows_read, "
+            "rows_inserted, rows_updated, rows_rejected, partitions_read, lake) "
+            "VALUES (?, ?, ?, 'succeeded', ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                started,
+                datetime.now(UTC).replace(tzinfo=None),
+                batch.rows_read,
+                inserted,
+                updated,
+                rejects.num_rows,
+                batch.partitions.num_rows,
+                batch.lake,
+            ],
+        )
+    return RunSummary(
+        run_id,
+        "succeeded",
+        batch.rows_read,
+        inserted,
+        updated,
+        rejects.num_rows,
+        batch.partitions.num_rows,
+        perf_counter() - clock,
+    )

@@ -1,0 +1,103 @@
+"""The DuckDB target: a local warehouse file (the default), pinned to UTC.
+
+Staging registers the Arrow table itself (zero copy). The load lock is an ``flock`` on
+``<file>.lock``: released by the OS if the process dies, so a crashed load never blocks the next.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from fleetlake.config import Config
+from fleetlake.errors import DatabaseError
+
+
+class DuckDBTarget:
+    """A warehouse in one DuckDB database file (or ``:memory:``)."""
+
+    name = "duckdb"
+    dialect = "duckdb"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.con = duckdb.connect(path)
+            self.con.execute("SET TimeZone = 'UTC'")
+        except (duckdb.Error, OSError) as e:
+            raise DatabaseError(f"cannot open DuckDB warehouse {path}: {_first_line(e)}") from e
+        self._staged: dict[str, pa.Table] = {}
+
+    @classmethod
+    def from_config(cls, config: Config, **options: Any) -> DuckDBTarget:
+        return cls(options.get("path", config.warehouse_path))
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        try:
+            self.con.execute(sql, params).fetchall()
+        except duckdb.Error as e:
+            raise DatabaseError(f"DuckDB warehouse: {_first_line(e)}") from e
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+        try:
+            return self.con.execute(sql, params).fetchall()
+        except duckdb.Error as e:
+            raise DatabaseError(f"DuckDB warehouse: {_first_line(e)}") from e
+
+    def stage(self, name: str, table: pa.Table) -> None:
+        self._staged[name] = table  # keep the Arrow buffers alive while DuckDB scans them
+        self.con.register(name, table)
+
+    def columns(self, table: str) -> list[str]:
+        rows = self.query(
+            "SELECT lower(column_name) FROM information_schema.columns "
+            "WHERE lower(table_name) = lower(?) AND table_schema = current_schema() "
+            "ORDER BY ordinal_position",
+            [table],
+        )
+        return [r[0] for r in rows]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.execute("COMMIT")
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        if self.path == ":memory:":
+            yield
+            return
+        lock_path = f"{self.path}.lock"
+        fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise DatabaseError(
+                    f"another warehouse load is running on {self.path} (lock {lock_path}); "
+                    "retry when it has finished"
+                ) from None
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the flock
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
