@@ -1,8 +1,8 @@
 """Build the report: gather every section from what exists, render one HTML file, write it.
 
-Only the lake is required. Every other source (KPIs, validation, Postgres explain results, the
-warehouse, saved replay results) is optional: its section says "not configured" or "not
-available" instead of failing the report.
+Only the lake is required: the KPIs and the validation run on it. Every other source (Postgres
+explain results, the warehouse, saved replay results) is optional: its section says "not
+configured" or "not available" instead of failing the report.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from fleetlake.config import Config
 from fleetlake.errors import FleetlakeError
 from fleetlake.report.dataflow import dataflow_section
 from fleetlake.report.kpis import kpi_section
-from fleetlake.report.page import NOT_AVAILABLE, Section, render_html
+from fleetlake.report.page import Section, render_html
 from fleetlake.report.postgres import postgres_section
 from fleetlake.report.quality import quality_section
 from fleetlake.report.serverless import serverless_section
@@ -26,30 +26,21 @@ from fleetlake.report.warehouse import warehouse_section
 TITLE = "fleetlake report"
 
 
-def _kpis(lake: object, as_of: dt.date | None) -> Section:
-    try:
-        from fleetlake.kpi import run_kpis
-    except ImportError as e:
-        return Section("kpis", "KPIs", NOT_AVAILABLE, f"The KPI module is not available ({e}).")
-    return kpi_section(run_kpis(lake, as_of=as_of), as_of)
+def collect_sections(config: Config, as_of: dt.date | None = None) -> tuple[dt.date, list[Section]]:
+    """The as-of date used and every section, in reading order.
 
-
-def _quality(lake: object) -> Section:
-    try:
-        from fleetlake.lake.validate import validate_lake
-    except ImportError as e:
-        return quality_section(lake, None, f"fleetlake.lake.validate is not available ({e})")
-    return quality_section(lake, validate_lake(lake))
-
-
-def collect_sections(config: Config, as_of: dt.date | None = None) -> list[Section]:
-    """Every section of the report, in reading order; raises ``LakeError`` if the lake is absent."""
+    Raises ``LakeError`` if the lake is absent and ``ConfigError`` for an as-of outside the data.
+    """
+    from fleetlake.kpi import run_kpis
     from fleetlake.lake import open_lake
+    from fleetlake.report.validation import validation_for_report
 
     lake = open_lake(config.lake, endpoint_url=config.s3_endpoint_url)
-    return [
-        _kpis(lake, as_of),
-        _quality(lake),
+    results = run_kpis(lake, as_of=as_of, tolerance_minutes=config.on_time_tolerance_minutes)
+    effective = as_of or lake.manifest.end - dt.timedelta(days=1)
+    return effective, [
+        kpi_section(results, effective),
+        quality_section(lake, validation_for_report(lake)),
         postgres_section(),
         warehouse_section(config),
         serverless_section(),
@@ -89,10 +80,10 @@ def build_report(config: Config, out: Path | str, as_of: dt.date | None = None) 
     out = Path(out)
     _check_writable(out)
     started = time.perf_counter()
-    sections = collect_sections(config, as_of)
+    effective, sections = collect_sections(config, as_of)
     facts = [
-        f"Lake {config.lake} · profile '{config.profile}' · "
-        + (f"as of {as_of}" if as_of else "as of the last date in the lake"),
+        f"Lake {config.lake} · profile '{config.profile}' · KPIs as of {effective}"
+        + ("" if as_of else " (the last date in the lake)"),
         f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC in "
         f"{time.perf_counter() - started:.2f} s. Works offline: no scripts, no external files.",
     ]

@@ -16,7 +16,7 @@ from fleetlake.config import Config
 from fleetlake.report.page import OK, Figure, Section, records_table
 from fleetlake.report.svg import FONT, PALETTE, WIDTH
 
-BOX_W, BOX_H = 150, 58
+BOX_W, BOX_H = 160, 58
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def _postgres_detail(config: Config) -> tuple[str, bool]:
     return "not configured", False
 
 
-def _short(text: str, limit: int = 24) -> str:
+def _short(text: str, limit: int = 27) -> str:
     """Fit a box: paths and URIs keep their end (the informative part), other text its start."""
     if len(text) <= limit:
         return text
@@ -61,20 +61,20 @@ def nodes_for(config: Config) -> list[Node]:
     if config.warehouse_target == "snowflake":
         target = f"Snowflake ({config.snowflake_connection or 'default connection'})"
     else:
-        target = f"DuckDB: {config.warehouse_path}"
+        target = f"DuckDB {config.warehouse_path}"
     lake_kind = "S3" if on_s3 else "local"
     endpoint = f" via {config.s3_endpoint_url}" if on_s3 and config.s3_endpoint_url else ""
     return [
-        Node("gen", 5, 150, "gen", f"seed {config.seed}, by day"),
-        Node("lake", 200, 150, "Parquet lake", f"{lake_kind}: {config.lake}{endpoint}"),
-        Node("postgres", 400, 40, "PostgreSQL OLTP", pg_detail, pg_active),
-        Node("kpi", 400, 150, "12 KPIs (DuckDB)", "over the lake"),
-        Node("warehouse", 400, 260, "Warehouse (SCD2)", target),
-        Node("check", 600, 95, "cross-check", "KPIs identical", pg_active),
-        Node("report", 600, 205, "this report", "HTML, offline"),
-        Node("api", 5, 290, "HTTP API (gateway)", "Lambda proxy events"),
-        Node("handlers", 5, 390, "Lambda handlers", "validate, ETA, deviation"),
-        Node("aws", 200, 390, "S3, DynamoDB, SNS", config.events_bucket),
+        Node("gen", 0, 150, "gen", f"seed {config.seed}, by day"),
+        Node("lake", 195, 150, "Parquet lake", f"{lake_kind}: {config.lake}{endpoint}"),
+        Node("postgres", 395, 40, "PostgreSQL OLTP", pg_detail, pg_active),
+        Node("kpi", 395, 150, "12 KPIs (DuckDB)", "over the lake"),
+        Node("warehouse", 395, 260, "Warehouse (SCD2)", target),
+        Node("check", 590, 95, "cross-check", "KPIs identical", pg_active),
+        Node("report", 590, 205, "this report", "HTML, offline"),
+        Node("api", 0, 290, "HTTP API (gateway)", "Lambda proxy events"),
+        Node("handlers", 0, 390, "Lambda handlers", "validate, ETA, deviation"),
+        Node("aws", 195, 390, "S3, DynamoDB, SNS", config.events_bucket),
     ]
 
 

@@ -266,10 +266,12 @@ def kpi_figure(name: str, table: pa.Table) -> Figure:
     return Figure(chart_id, heading, chart, arrow_table(table, units), note)
 
 
-def kpi_section(results: Mapping[str, pa.Table], as_of: dt.date | None) -> Section:
+def kpi_section(results: Mapping[str, pa.Table], as_of: dt.date) -> Section:
     """All KPI figures in KPI order."""
     ordered = sorted(results.items(), key=lambda item: (kpi_number(item[0]) or 99, item[0]))
-    when = f"as of {as_of}" if as_of is not None else "as of the last date in the lake"
-    intro = f"The {len(results)} KPIs computed by DuckDB over the lake, {when}."
+    intro = (
+        f"The {len(results)} KPIs computed by DuckDB over the lake, as of {as_of}: relative "
+        "windows (last 30, 60, 90 days, 6 months) end on that date."
+    )
     figures = tuple(kpi_figure(name, table) for name, table in ordered)
     return Section("kpis", "KPIs", OK, intro, figures)

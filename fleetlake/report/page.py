@@ -109,10 +109,11 @@ h2{border-bottom:2px solid #0b3954;padding-bottom:4px}
 .status{display:inline-block;font-size:13px;padding:1px 8px;border-radius:10px;margin-left:8px;
  vertical-align:middle;background:#ddd;color:#333}
 .status-ok{display:none}
-figure{background:#fff;border:1px solid #ddd;border-radius:6px;margin:16px 0;padding:12px 16px}
+figure{background:#fff;border:1px solid #ddd;border-radius:6px;margin:16px 0;padding:12px 16px;
+ overflow-x:auto}
 .note{color:#555;font-size:13px}
 table{border-collapse:collapse;margin-top:10px;font-size:13px}
-th,td{border-bottom:1px solid #e3e3e3;padding:3px 10px;text-align:left}
+th,td{border-bottom:1px solid #e3e3e3;padding:3px 10px;text-align:left;white-space:nowrap}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 th{background:#f0f3f5}
 .more{color:#666;font-size:12px}

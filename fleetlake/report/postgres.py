@@ -1,6 +1,7 @@
 """The Postgres query-performance section, from the JSON that ``fleetlake pg explain`` writes.
 
-The report reads the file only; it never connects to Postgres, so it builds offline and fast.
+The report reads the file only (``fleetlake.oltp.explain.write_report``); it never connects to
+Postgres, so it builds offline and fast.
 """
 
 from __future__ import annotations
@@ -11,32 +12,73 @@ from pathlib import Path
 from fleetlake.report import svg
 from fleetlake.report.page import NOT_AVAILABLE, OK, Figure, Section, records_table
 from fleetlake.report.svg import Series
-from fleetlake.report.units import MS
+from fleetlake.report.units import COUNT, MS, RATIO
 
 EXPLAIN_JSON = Path("reports") / "pg_explain.json"
 TITLE = "Postgres query performance"
 
 
-def _number(entry: dict, word: str) -> float | None:
-    """The first numeric field whose name contains ``word`` (e.g. ``median_ms_before``)."""
-    for key, value in entry.items():
-        if word in key and isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-    return None
+def timings_figure(document: dict) -> Figure:
+    """Median time per KPI before and after the recommended indexes."""
+    kpis = document["kpis"]
+    names = [k["name"] for k in kpis]
+    series = [
+        Series("before indexes", [k["before_ms"] for k in kpis]),
+        Series("after indexes", [k["after_ms"] for k in kpis]),
+    ]
+    chart = svg.bar_chart(
+        "pg-timings",
+        "Median KPI time on Postgres, before and after the recommended indexes",
+        names,
+        series,
+        MS,
+        "Median execution time (ms)",
+    )
+    rows = [
+        (
+            k["name"],
+            k["before_ms"],
+            k["after_ms"],
+            k["speedup"],
+            "yes" if k["plan_changed"] else "no",
+            ", ".join(k["recommended_indexes_used"]) or "—",
+        )
+        for k in kpis
+    ]
+    table = records_table(
+        ("KPI", "before", "after", "speed-up ×", "plan changed", "recommended indexes used"),
+        rows,
+        (None, MS, MS, RATIO),
+    )
+    note = (
+        f"Median of {document['repeat']} EXPLAIN (ANALYZE, BUFFERS) runs per KPI on "
+        f"{document['server']}, as of {document['as_of']}, measured {document['generated_at']}. "
+        f"Total {document['total_before_ms']:,.1f} ms before, "
+        f"{document['total_after_ms']:,.1f} ms after."
+    )
+    return Figure("pg-timings", "Median KPI time", chart, table, note)
 
 
-def timing_rows(document: dict) -> list[tuple[str, float | None, float | None]]:
-    """(KPI, median ms before, median ms after the extra indexes) per query in the report."""
-    entries = document.get("queries") or document.get("kpis") or []
-    rows = []
-    for entry in entries:
-        name = str(entry.get("name") or entry.get("kpi") or "?")
-        rows.append((name, _number(entry, "before"), _number(entry, "after")))
-    return rows
+def indexes_figure(document: dict) -> Figure:
+    """Each recommended index: how many KPIs used it and how many it made faster."""
+    indexes = document["indexes"]
+    names = [i["name"] for i in indexes]
+    series = [
+        Series("KPIs using it", [float(len(i["used_by"])) for i in indexes]),
+        Series("KPIs it made faster", [float(len(i["faster_kpis"])) for i in indexes]),
+    ]
+    chart = svg.bar_chart(
+        "pg-indexes", "Recommended indexes: used and helpful", names, series, COUNT, "KPIs (count)"
+    )
+    rows = [
+        (i["name"], i["table"], i["verdict"], ", ".join(i["faster_kpis"]) or "—") for i in indexes
+    ]
+    table = records_table(("index", "table", "verdict", "faster KPIs"), rows)
+    return Figure("pg-indexes", "Recommended indexes", chart, table)
 
 
 def postgres_section(path: Path = EXPLAIN_JSON) -> Section:
-    """Median time per KPI before and after the recommended indexes, or why it is absent."""
+    """Timings and index verdicts from ``pg explain``, or why they are absent."""
     if not path.is_file():
         return Section(
             "postgres",
@@ -46,27 +88,9 @@ def postgres_section(path: Path = EXPLAIN_JSON) -> Section:
         )
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-        rows = timing_rows(document)
-    except (OSError, ValueError, AttributeError, TypeError) as e:
-        return Section("postgres", TITLE, NOT_AVAILABLE, f"Cannot read {path}: {e}")
-    if not rows:
-        return Section("postgres", TITLE, NOT_AVAILABLE, f"{path} lists no query timings.")
-    names = [r[0] for r in rows]
-    series = [
-        Series("before indexes", [r[1] for r in rows]),
-        Series("after indexes", [r[2] for r in rows]),
-    ]
-    chart = svg.bar_chart(
-        "pg-timings",
-        "Median query time on Postgres, before and after indexes",
-        names,
-        series,
-        MS,
-        "Median time (ms)",
-    )
-    ratios = [(n, b, a, (b / a if b and a else None)) for n, b, a in rows]
-    table = records_table(
-        ("KPI", "median before", "median after", "speed-up ×"), ratios, (None, MS, MS, None)
-    )
-    figure = Figure("pg-timings", "Median query time", chart, table)
-    return Section("postgres", TITLE, OK, f"From {path}.", (figure,))
+        figures = [timings_figure(document)]
+        if document.get("indexes"):
+            figures.append(indexes_figure(document))
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        return Section("postgres", TITLE, NOT_AVAILABLE, f"Cannot read {path}: {e!r}")
+    return Section("postgres", TITLE, OK, f"From {path}.", tuple(figures))

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
 
+from fleetlake.lake import Lake
+from fleetlake.lake.manifest import Manifest
+from fleetlake.lake.validate import ValidationReport
 from fleetlake.report import svg
 from fleetlake.report.page import (
     NOT_AVAILABLE,
@@ -26,9 +28,9 @@ CALENDAR_TABLE = "trips"
 WEEKDAY_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def partition_rows(manifest: object) -> dict[str, dict[dt.date, int]]:
+def partition_rows(manifest: Manifest) -> dict[str, dict[dt.date, int]]:
     """Rows per partition date for every table in the manifest, in schema order."""
-    partitions: Mapping = manifest.partitions  # type: ignore[attr-defined]
+    partitions = manifest.partitions
     return {
         table: {day: info.rows for day, info in sorted(partitions[table].items())}
         for table in TABLES
@@ -50,21 +52,19 @@ def table_counts_figure(
         "dq-rows", "Rows per table", names, [Series("rows", totals)], COUNT, "Rows (count)"
     )
     window = set(_days(start, end))
-    event_tables = {t.name for t in EVENT_TABLES}
     records = []
     for t in names:
         days = rows[t]
-        missing = len(window - set(days)) if t in event_tables else None
         first = min(days) if days else None
         last = max(days) if days else None
-        records.append((t, len(days), sum(days.values()), first, last, missing))
+        records.append((t, len(days), sum(days.values()), first, last, len(window - set(days))))
     table = records_table(
         ("table", "partitions", "rows", "first partition", "last partition", "days without one"),
         records,
     )
     note = (
-        "Entity tables are change logs: a partition exists only on days with changes, "
-        "so days without one are counted for event tables only."
+        "A partition exists only for a day with rows: entity tables (change logs) and maintenance "
+        "have days without one by design; trips and deliveries only on days without any trip."
     )
     return Figure("dq-rows", "Rows per table", chart, table, note)
 
@@ -127,33 +127,38 @@ def calendar_figure(rows: dict[str, dict[dt.date, int]], start: dt.date, end: dt
     table = records_table(("date", CALENDAR_TABLE + " partition"), records)
     note = (
         f"{len(window) - len(missing):,} of {len(window):,} days from {start} to "
-        f"{end - dt.timedelta(days=1)} have a {CALENDAR_TABLE} partition. Grey = missing; days "
-        "outside the window are blank."
+        f"{end - dt.timedelta(days=1)} have a {CALENDAR_TABLE} partition. "
+        "Grey = no trips that day; days outside the window are not drawn."
     )
     return Figure("dq-calendar", "Partition calendar", chart, table, note)
 
 
-def validation_figure(report: object | None, reason: str = "") -> Figure:
-    """The result of ``validate_lake``: pass/fail, and the violations it found."""
+def validation_figure(report: ValidationReport | None, reason: str = "") -> Figure:
+    """The result of ``validate_lake``: the checks that passed, or violations by rule."""
+    title = "Lake validation"
     if report is None:
         message = f"Validation not available{': ' + reason if reason else ''}."
-        chart = svg.empty_chart("dq-validate", "Lake validation", message)
-        return Figure("dq-validate", "Lake validation", chart)
-    violations = list(getattr(report, "violations", []))
-    if getattr(report, "ok", not violations):
-        message = "validate: all checks passed (0 violations)."
-    else:
-        message = f"validate: {len(violations):,} violations."
-    chart = svg.empty_chart("dq-validate", "Lake validation", message)
-    table = records_table(("violation",), [(str(v),) for v in violations]) if violations else None
-    return Figure("dq-validate", "Lake validation", chart, table)
+        return Figure("dq-validate", title, svg.empty_chart("dq-validate", title, message))
+    if report.ok:
+        message = f"validate: all {len(report.checks)} checks passed, no violation."
+        chart = svg.empty_chart("dq-validate", title, message)
+        table = records_table(("check", "result"), [(c, "passed") for c in report.checks])
+        return Figure("dq-validate", title, chart, table)
+    rules = [v.rule for v in report.violations]
+    counts = Series("violations", [float(v.count) for v in report.violations])
+    chart = svg.bar_chart(
+        "dq-validate", f"{title}: violations by rule", rules, [counts], COUNT, "Violations (count)"
+    )
+    rows = [(v.rule, v.count, "; ".join(v.examples)) for v in report.violations]
+    table = records_table(("rule", "violations", "examples"), rows)
+    return Figure("dq-validate", title, chart, table)
 
 
 def quality_section(
-    lake: object, validation: object | None, validation_reason: str = ""
+    lake: Lake, validation: ValidationReport | None, validation_reason: str = ""
 ) -> Section:
     """Data quality of the lake: validation, table sizes, monthly volumes, partition calendar."""
-    manifest = lake.manifest  # type: ignore[attr-defined]
+    manifest = lake.manifest
     rows = partition_rows(manifest)
     if not rows:
         return Section(
@@ -161,7 +166,7 @@ def quality_section(
         )
     start, end = manifest.start, manifest.end
     intro = (
-        f"Lake {lake.uri}: seed {manifest.seed}, scale factor {manifest.sf}, "  # type: ignore[attr-defined]
+        f"Lake {lake.uri}: seed {manifest.seed}, scale factor {manifest.sf}, "
         f"{start} to {end - dt.timedelta(days=1)} ({(end - start).days:,} days)."
     )
     figures = (

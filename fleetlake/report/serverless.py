@@ -1,6 +1,7 @@
-"""The serverless section, from the results the last ``fleetlake replay`` saved (if any).
+"""The serverless section, from the results of a ``fleetlake replay`` saved as JSON.
 
-Like the Postgres section it reads a file and never talks to a service.
+``fleetlake replay --json > reports/replay.json`` saves them (``ReplayReport.to_dict``). Like
+the Postgres section, this reads a file and never talks to a service.
 """
 
 from __future__ import annotations
@@ -15,19 +16,13 @@ from fleetlake.report.units import COUNT, MS
 
 REPLAY_JSON = Path("reports") / "replay.json"
 TITLE = "Serverless path"
-EVENT_COUNTS = ("sent", "accepted", "rejected", "duplicates", "alerts")
+EVENT_COUNTS = ("sent", "accepted", "rejected", "failed")
 
 
 def _latencies(document: dict) -> dict[str, float]:
-    """Latency percentiles in ms: ``{"latency_ms": {"p50": ..}}`` or flat ``p50_ms`` keys."""
-    nested = document.get("latency_ms")
-    if isinstance(nested, dict):
-        return {k: float(v) for k, v in nested.items() if isinstance(v, int | float)}
-    return {
-        k.removesuffix("_ms"): float(v)
-        for k, v in document.items()
-        if k.startswith("p") and k.endswith("_ms") and isinstance(v, int | float)
-    }
+    """Latency percentiles in ms, ``{"p50": ..., "p95": ..., "p99": ...}``."""
+    nested = document.get("latency_ms") or {}
+    return {k: float(v) for k, v in nested.items() if isinstance(v, int | float)}
 
 
 def serverless_section(path: Path = REPLAY_JSON) -> Section:
@@ -72,6 +67,24 @@ def serverless_section(path: Path = REPLAY_JSON) -> Section:
         )
         table = records_table(("percentile", "latency"), list(latencies.items()), (None, MS))
         figures.append(Figure("sl-latency", "Latency percentiles", chart, table))
+    rejections = document.get("rejections") or {}
+    if rejections:
+        reasons = sorted(rejections, key=lambda r: (-rejections[r], r))
+        counts_by_reason = [float(rejections[r]) for r in reasons]
+        chart = svg.bar_chart(
+            "sl-rejections",
+            "Replay: rejected events by reason",
+            reasons,
+            [Series("rejected", counts_by_reason)],
+            COUNT,
+            "Rejected events (count)",
+        )
+        table = records_table(
+            ("reason", "events"), list(zip(reasons, counts_by_reason, strict=True)), (None, COUNT)
+        )
+        figures.append(Figure("sl-rejections", "Rejections by reason", chart, table))
     if not figures:
         return Section("serverless", TITLE, NOT_AVAILABLE, f"{path} holds no event counts.")
-    return Section("serverless", TITLE, OK, f"From {path}.", tuple(figures))
+    rate = document.get("events_per_second")
+    intro = f"From {path}" + (f": {rate:,.0f} events/s accepted." if rate else ".")
+    return Section("serverless", TITLE, OK, intro, tuple(figures))

@@ -22,7 +22,8 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 _VIRIDIS = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
 MISSING_FILL = "#e6e6e6"
 WIDTH = 760
-CHAR_PX = 6.6  # average width of a 12 px sans-serif character, for layout
+LABEL_CHARS = 32  # longer category labels are shortened (the full label is in the tooltip)
+CHAR_PX = 7.2  # generous width of a 12 px sans-serif character (DejaVu Sans), for layout
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif"
 
 
@@ -34,11 +35,11 @@ class Series:
     values: Sequence[float | None]
 
 
-def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values (1, 2, 5 × 10^k steps) covering [low, high]."""
+def nice_ticks(low: float, high: float, count: int = 5, whole: bool = False) -> list[float]:
+    """Round tick values (1, 2, 5 × 10^k steps) covering [low, high]; ``whole``: steps >= 1."""
     if high <= low:
         high = low + 1.0
-    raw = (high - low) / count
+    raw = max((high - low) / count, 1.0 if whole else 0.0)
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
     start = math.floor(low / step) * step
@@ -119,13 +120,13 @@ def bar_chart(
 
     Horizontal, because category labels here are long (routes, drivers, Spanish vehicle types).
     """
-    label_chars = min(max((len(c) for c in categories), default=4), 30)
+    label_chars = min(max((len(c) for c in categories), default=4), LABEL_CHARS)
     left = 12 + CHAR_PX * label_chars
     top = 34 + (22 if len(series) > 1 else 0)
     right = 90
     plot_w = WIDTH - left - right
     per_band = 1 if stacked else len(series)
-    bar_h = 16 if per_band == 1 else max(8, 24 // per_band)
+    bar_h = 16 if per_band == 1 else 12 if per_band == 2 else 9
     band = bar_h * per_band + 8
     plot_h = band * max(len(categories), 1)
 
@@ -134,7 +135,7 @@ def bar_chart(
         for values in zip(*(s.values for s in series), strict=True)
     ]
     lows = [min((v or 0 for v in s.values), default=0) for s in series]
-    ticks = nice_ticks(min([0.0, *lows]), max([0.0, *totals]) or 1.0)
+    ticks = nice_ticks(min([0.0, *lows]), max([0.0, *totals]) or 1.0, whole=unit.decimals == 0)
     lo, hi = ticks[0], ticks[-1]
 
     def x_of(v: float) -> float:
@@ -154,7 +155,7 @@ def bar_chart(
     for ci, category in enumerate(categories):
         y0 = top + ci * band + 4
         body.append(
-            f"<g>{_text(left - 6, y0 + band / 2, _shorten(category, 30), anchor='end')}"
+            f"<g>{_text(left - 6, y0 + band / 2, _shorten(category, LABEL_CHARS), anchor='end')}"
             f"<title>{escape(category)}</title></g>"
         )
         offset = 0.0
@@ -170,7 +171,7 @@ def bar_chart(
                 f"{_mark_attrs(s.name, category, value)}>"
                 f"<title>{escape(f'{category} · {s.name}: {unit.format(value)}')}</title></rect>"
             )
-            if not stacked:
+            if not stacked and per_band <= 2:  # thinner bars have no room for a label
                 body.append(_text(x_b + 4, y + bar_h - 4, unit.format(value), font_size=11))
             offset += v if stacked else 0.0
         if stacked:
@@ -197,7 +198,7 @@ def line_chart(
     left, right, top, height = 70, 20, 56, 300
     plot_w, plot_h = WIDTH - left - right, height - top - 58
     values = [v for s in series for v in s.values if v is not None]
-    ticks = nice_ticks(min([0.0, *values]), max([0.0, *values]) or 1.0)
+    ticks = nice_ticks(min([0.0, *values]), max([0.0, *values]) or 1.0, whole=unit.decimals == 0)
     lo, hi = ticks[0], ticks[-1]
     n = len(x_labels)
 
@@ -280,7 +281,7 @@ def heatmap(
     ``cell_labels`` names each cell (default ``row · column``); a cell labelled ``""`` is not
     drawn (a calendar's days outside its window).
     """
-    left = 16 + CHAR_PX * max((len(r) for r in row_labels), default=3) + 10
+    left = 30 + CHAR_PX * max((len(r) for r in row_labels), default=3)
     top, right = 40, 20
     n_cols = max(len(col_labels), 1)
     cell_w = (WIDTH - left - right) / n_cols

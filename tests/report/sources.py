@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -33,12 +33,6 @@ class Manifest:
 class FakeLake:
     manifest: Manifest
     uri: str = "/data/lake"
-
-
-@dataclass(frozen=True)
-class Validation:
-    ok: bool
-    violations: list[str] = field(default_factory=list)
 
 
 def fake_lake() -> FakeLake:
@@ -93,13 +87,70 @@ def make_warehouse(path: Path) -> Path:
     return path
 
 
+def _timing(name: str, before: float, after: float, used: list[str]) -> dict:
+    return {
+        "name": name,
+        "title": name,
+        "before_ms": before,
+        "after_ms": after,
+        "speedup": round(before / after, 2),
+        "plan_changed": bool(used),
+        "plan_before": [],
+        "plan_after": [],
+        "nodes_removed": [],
+        "nodes_added": [],
+        "indexes_used": used,
+        "recommended_indexes_used": used,
+    }
+
+
+# Shaped like fleetlake.oltp.explain's report.
 PG_EXPLAIN = {
-    "queries": [
-        {"name": "q01_fleet_composition", "median_ms_before": 1.5, "median_ms_after": 1.25},
-        {"name": "q09_maintenance_cost_per_km", "median_ms_before": 40.0, "median_ms_after": 8.0},
-    ]
+    "generated_at": "2024-04-01T10:00:00+00:00",
+    "server": "postgresql://localhost/fleet",
+    "repeat": 5,
+    "as_of": "2024-03-31",
+    "tolerance_minutes": 30,
+    "gain_threshold": 0.1,
+    "total_before_ms": 41.5,
+    "total_after_ms": 9.25,
+    "kpis": [
+        _timing("q01_fleet_composition", 1.5, 1.25, []),
+        _timing("q09_maintenance_cost_per_km", 40.0, 8.0, ["ix_maintenance_vehicle_date"]),
+    ],
+    "indexes": [
+        {
+            "name": "ix_maintenance_vehicle_date",
+            "table": "maintenance",
+            "statement": "CREATE ...",
+            "existed_before": False,
+            "used_by": ["q09_maintenance_cost_per_km"],
+            "faster_kpis": ["q09_maintenance_cost_per_km"],
+            "verdict": "helps",
+        },
+        {
+            "name": "ix_trips_status",
+            "table": "trips",
+            "statement": "CREATE ...",
+            "existed_before": False,
+            "used_by": [],
+            "faster_kpis": [],
+            "verdict": "unused",
+        },
+    ],
 }
-REPLAY = {"sent": 1000, "accepted": 990, "rejected": 10, "latency_ms": {"p50": 4.5, "p99": 21.0}}
+# Shaped like fleetlake.serverless.replay.ReplayReport.to_dict().
+REPLAY = {
+    "sent": 1000,
+    "accepted": 990,
+    "rejected": 10,
+    "failed": 0,
+    "batches": 20,
+    "seconds": 1.5,
+    "events_per_second": 660.0,
+    "latency_ms": {"p50": 4.5, "p95": 12.0, "p99": 21.0},
+    "rejections": {"lat": 7, "event_time": 3},
+}
 
 
 def write_results(reports: Path) -> None:

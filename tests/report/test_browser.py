@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from fleetlake.config import Config
+from fleetlake.lake.validate import ValidationReport
 from fleetlake.report.dataflow import dataflow_section
 from fleetlake.report.kpis import kpi_section
 from fleetlake.report.page import render_html
@@ -16,14 +17,22 @@ from fleetlake.report.quality import quality_section
 from fleetlake.report.serverless import serverless_section
 from fleetlake.report.warehouse import warehouse_section
 from tests.report.cdp import Browser, chromium_binary
-from tests.report.kpi_tables import kpi_results
-from tests.report.sources import Validation, fake_lake, make_warehouse, write_results
+from tests.report.kpi_tables import AS_OF, kpi_results
+from tests.report.sources import fake_lake, make_warehouse, write_results
 
 SECTIONS = ["kpis", "quality", "postgres", "warehouse", "serverless", "dataflow"]
 CHARTS = (
     [f"kpi-{n:02d}" for n in range(1, 13)]
-    + ["dq-validate", "dq-rows", "dq-monthly", "dq-calendar", "pg-timings"]
-    + ["wh-versions", "wh-runs", "wh-rejects", "sl-events", "sl-latency", "dataflow"]
+    + ["dq-validate", "dq-rows", "dq-monthly", "dq-calendar", "pg-timings", "pg-indexes"]
+    + [
+        "wh-versions",
+        "wh-runs",
+        "wh-rejects",
+        "sl-events",
+        "sl-latency",
+        "sl-rejections",
+        "dataflow",
+    ]
 )
 PAGE_FACTS = """JSON.stringify({
   sections: Array.from(document.querySelectorAll('section')).map(
@@ -67,8 +76,8 @@ def render_in_browser(browser: Browser, page: Path, screenshot: Path) -> dict:
 def test_every_section_and_chart_renders_offline(browser: Browser, tmp_path: Path) -> None:
     write_results(tmp_path / "reports")
     sections = [
-        kpi_section(kpi_results(), None),
-        quality_section(fake_lake(), Validation(ok=True)),
+        kpi_section(kpi_results(), AS_OF),
+        quality_section(fake_lake(), ValidationReport("/data/lake", ["keys"])),
         postgres_section(tmp_path / "reports" / "pg_explain.json"),
         warehouse_section(Config(warehouse_path=str(make_warehouse(tmp_path / "wh.duckdb")))),
         serverless_section(tmp_path / "reports" / "replay.json"),

@@ -7,17 +7,17 @@ import pytest
 
 from fleetlake.report.kpis import CHARTS, kpi_figure, kpi_section
 from fleetlake.report.page import render_html
-from tests.report.kpi_tables import kpi_results
+from tests.report.kpi_tables import AS_OF, kpi_results
 from tests.report.marks import chart_marks, series_values
 
 
 @pytest.fixture(scope="module")
 def html() -> str:
-    return render_html("t", [], [kpi_section(kpi_results(), None)])
+    return render_html("t", [], [kpi_section(kpi_results(), AS_OF)])
 
 
 def test_every_kpi_has_a_chart_with_marks_and_no_skipped_chart(html: str) -> None:
-    section = kpi_section(kpi_results(), None)
+    section = kpi_section(kpi_results(), AS_OF)
     assert [f.id for f in section.figures] == [f"kpi-{n:02d}" for n in range(1, 13)]
     assert all(f.note == "" for f in section.figures)
     marks = chart_marks(html)
@@ -94,7 +94,7 @@ def test_heatmap_cells_hold_the_counts_and_zero_elsewhere(html: str) -> None:
 
 
 def test_tables_format_units() -> None:
-    figures = {f.id: f for f in kpi_section(kpi_results(), None).figures}
+    figures = {f.id: f for f in kpi_section(kpi_results(), AS_OF).figures}
     cells = [c for row in figures["kpi-09"].table.rows for c in row]
     assert "COP 200,000" in cells and "50.0 COP/km" in cells and "4,000 km" in cells
     assert "28.4 L/100 km" in figures["kpi-07"].table.rows[0]

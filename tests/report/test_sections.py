@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from fleetlake.config import Config
+from fleetlake.lake.validate import ValidationReport, Violation
 from fleetlake.report.dataflow import dataflow_section, redact_dsn
 from fleetlake.report.page import NOT_AVAILABLE, NOT_CONFIGURED, OK, render_html
 from fleetlake.report.postgres import postgres_section
@@ -16,7 +17,6 @@ from fleetlake.report.warehouse import warehouse_section
 from tests.report.marks import chart_marks, series_values
 from tests.report.sources import (
     MISSING_TRIPS_DAY,
-    Validation,
     fake_lake,
     make_warehouse,
     write_results,
@@ -27,8 +27,12 @@ def _html(section) -> str:
     return render_html("t", [], [section])
 
 
+def _html_figure(figure) -> str:
+    return figure.chart
+
+
 def test_quality_counts_rows_per_table_and_finds_the_missing_partition() -> None:
-    section = quality_section(fake_lake(), Validation(ok=True))
+    section = quality_section(fake_lake(), ValidationReport("/data/lake", ["keys", "domains"]))
     html = _html(section)
     trips = sum(10 + d for d in range(1, 22) if d != MISSING_TRIPS_DAY.day)
     assert series_values(html, "dq-rows", "rows") == {
@@ -47,13 +51,19 @@ def test_quality_counts_rows_per_table_and_finds_the_missing_partition() -> None
     assert "20 of 21 days" in figures["dq-calendar"].note
     trips_row = next(r for r in figures["dq-rows"].table.rows if r[0] == "trips")
     assert trips_row == ["trips", "20", f"{trips:,}", "2024-01-01", "2024-01-21", "1"]
-    assert "all checks passed" in figures["dq-validate"].chart
+    assert "all 2 checks passed" in figures["dq-validate"].chart
+    assert figures["dq-validate"].table.rows == [["keys", "passed"], ["domains", "passed"]]
 
 
-def test_quality_lists_violations_and_says_when_validation_is_absent() -> None:
-    failed = quality_section(fake_lake(), Validation(ok=False, violations=["trips: 2 orphans"]))
-    figure = failed.figures[0]
-    assert "1 violations" in figure.chart and figure.table.rows == [["trips: 2 orphans"]]
+def test_quality_charts_violations_by_rule_and_says_when_validation_is_absent() -> None:
+    report = ValidationReport(
+        "/data/lake", ["keys"], [Violation("trips: orphan driver", 2, ("trip 5", "trip 9"))]
+    )
+    failed = quality_section(fake_lake(), report).figures[0]
+    assert series_values(_html_figure(failed), "dq-validate", "violations") == {
+        "trips: orphan driver": 2.0
+    }
+    assert failed.table.rows == [["trips: orphan driver", "2", "trip 5; trip 9"]]
     absent = quality_section(fake_lake(), None, "no module")
     assert "Validation not available: no module" in absent.figures[0].chart
 
@@ -109,14 +119,22 @@ def test_postgres_and_serverless_from_saved_results(tmp_path: Path) -> None:
         "40.0 ms",
         "8.0 ms",
         "5.00",
+        "yes",
+        "ix_maintenance_vehicle_date",
     ]
+    assert series_values(html, "pg-indexes", "KPIs it made faster") == {
+        "ix_maintenance_vehicle_date": 1.0,
+        "ix_trips_status": 0.0,
+    }
     sl_html = _html(serverless_section(tmp_path / "replay.json"))
     assert series_values(sl_html, "sl-events", "events") == {
         "sent": 1000.0,
         "accepted": 990.0,
         "rejected": 10.0,
+        "failed": 0.0,
     }
-    assert series_values(sl_html, "sl-latency", "latency") == {"p50": 4.5, "p99": 21.0}
+    assert series_values(sl_html, "sl-latency", "latency") == {"p50": 4.5, "p95": 12.0, "p99": 21.0}
+    assert series_values(sl_html, "sl-rejections", "rejected") == {"lat": 7.0, "event_time": 3.0}
 
 
 def test_absent_or_corrupt_saved_results(tmp_path: Path) -> None:
@@ -134,7 +152,7 @@ def test_absent_or_corrupt_saved_results(tmp_path: Path) -> None:
         (
             Config(),
             {"postgres": "false", "check": "false", "lake": "true"},
-            ["local: ./lake", "DuckDB: ./warehouse.duckdb", "not configured"],
+            ["local: ./lake", "DuckDB ./warehouse.duckdb", "not configured"],
         ),
         (
             Config(

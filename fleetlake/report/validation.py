@@ -1,0 +1,64 @@
+"""Lake validation for the report, remembered per lake content.
+
+``validate_lake`` reads every partition, which takes far longer than the rest of the report.
+Its result depends only on the lake's content, which the manifest fingerprints (a sha256 per
+partition), so the report keeps the last result next to the KPI cache and reuses it while the
+manifest is unchanged: after the first build, the data-quality section costs no scan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from fleetlake.kpi.cache import cache_file
+from fleetlake.lake import Lake
+from fleetlake.lake.validate import ValidationReport, Violation, validate_lake
+
+
+def fingerprint(lake: Lake) -> str:
+    """A hash of the lake's identity and of every partition's content hash."""
+    m = lake.manifest
+    digest = hashlib.sha256(f"{m.seed}|{m.sf}|{m.start}|{m.generator_version}".encode())
+    for table, days in sorted(m.partitions.items()):
+        for day, info in sorted(days.items()):
+            digest.update(f"|{table}|{day}|{info.sha256}".encode())
+    return digest.hexdigest()
+
+
+def saved_result_path(lake: Lake) -> Path:
+    """Next to the lake's KPI cache (inside a local lake's ``.cache``, else the user cache)."""
+    return cache_file(lake).with_suffix(".validation.json")
+
+
+def _from_dict(document: dict) -> ValidationReport:
+    violations = [
+        Violation(v["rule"], int(v["count"]), tuple(v["examples"])) for v in document["violations"]
+    ]
+    return ValidationReport(
+        document["lake"],
+        list(document["checks"]),
+        violations,
+        dict(document["rows"]),
+        dict(document["partitions"]),
+    )
+
+
+def validation_for_report(lake: Lake) -> ValidationReport:
+    """The saved result for this exact lake content, or a fresh ``validate_lake`` (then saved)."""
+    path = saved_result_path(lake)
+    key = fingerprint(lake)
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if saved.get("fingerprint") == key:
+            return _from_dict(saved["report"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no usable saved result: validate again
+    report = validate_lake(lake)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"fingerprint": key, "report": report.to_dict()}), "utf-8")
+    except OSError:
+        pass  # a read-only lake still gets its report, only without the saved result
+    return report
