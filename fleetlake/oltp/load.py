@@ -13,13 +13,19 @@ partitions at a time so memory stays bounded at large scale factors.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
+from itertools import groupby, islice
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from fleetlake.errors import ValidationError
 from fleetlake.oltp.connection import connect, database_error
 from fleetlake.oltp.copy_binary import HEADER, TRAILER, encode_batch
 from fleetlake.schema import ENTITY_TABLES, EVENT_TABLES
@@ -35,7 +41,8 @@ LOAD_ORDER: tuple[str, ...] = tuple(t.name for t in ENTITY_TABLES + EVENT_TABLES
 META_TABLE = "fleetlake_load"
 AFTER_LOAD_MARKER = "-- ---- after load"
 BATCH_ROWS = 65_536
-CHUNK_ROWS = 2_000_000  # rows of event partitions read from the lake at once
+CHUNK_ROWS = 1_000_000  # rows of event partitions read from the lake at once
+PREFETCH = 3  # reads running ahead of COPY (bounds memory: PREFETCH x CHUNK_ROWS rows)
 
 
 @dataclass
@@ -55,20 +62,51 @@ def schema_parts() -> tuple[str, str]:
     return before, after
 
 
-def _event_chunks(lake: Lake, table: str) -> Iterator[pa.Table]:
-    """The table's rows, a few partitions at a time (at most ~CHUNK_ROWS rows per read)."""
+def _event_ranges(lake: Lake, table: str) -> list[tuple[date | None, date | None]]:
+    """[since, until) ranges of partitions holding about CHUNK_ROWS rows each (at least one)."""
     infos = lake.manifest.partitions.get(table, {})
-    dates = lake.partition_dates(table)
+    dates = sorted(infos)
+    ranges: list[tuple[date | None, date | None]] = []
     start: date | None = None
     rows = 0
     for i, day in enumerate(dates):
         start = start or day
-        rows += infos[day].rows if day in infos else 0
-        last = i == len(dates) - 1
-        if rows >= CHUNK_ROWS or last:
-            until = None if last else dates[i + 1]
-            yield lake.read(table, since=start, until=until)
+        rows += infos[day].rows
+        if rows >= CHUNK_ROWS or i == len(dates) - 1:
+            ranges.append((start, None if i == len(dates) - 1 else dates[i + 1]))
             start, rows = None, 0
+    return ranges or [(None, None)]
+
+
+def _reads(lake: Lake) -> list[tuple[str, Callable[[], pa.Table]]]:
+    """What to read, in load order: entity tables' current state, event tables in ranges."""
+    entities = {t.name for t in ENTITY_TABLES}
+    reads: list[tuple[str, Callable[[], pa.Table]]] = []
+    for table in LOAD_ORDER:
+        if table in entities:
+            reads.append((table, partial(lake.current, table)))
+        else:
+            for since, until in _event_ranges(lake, table):
+                reads.append((table, partial(lake.read, table, since=since, until=until)))
+    return reads
+
+
+def _prefetched(
+    reads: list[tuple[str, Callable[[], pa.Table]]], ahead: int = PREFETCH
+) -> Iterator[tuple[str, pa.Table]]:
+    """Run the reads in background threads, ``ahead`` of the consumer (overlaps lake reads with
+    COPY), yielding (table, data) in order."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending: deque = deque()
+        queue = iter(reads)
+        for table, read in islice(queue, ahead):
+            pending.append((table, pool.submit(read)))
+        while pending:
+            table, future = pending.popleft()
+            upcoming = next(queue, None)
+            if upcoming is not None:
+                pending.append((upcoming[0], pool.submit(upcoming[1])))
+            yield table, future.result()
 
 
 def _table_columns(con: psycopg.Connection, table: str) -> list[str]:
@@ -80,38 +118,51 @@ def _table_columns(con: psycopg.Connection, table: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _copy(con: psycopg.Connection, table: str, columns: list[str], data: Iterator[pa.Table]) -> int:
+def _copy(con: psycopg.Connection, table: str, columns: list[str], data: Iterable[pa.Table]) -> int:
     """Stream Arrow tables into ``table`` with one binary COPY; returns the row count."""
     count = 0
     column_list = ", ".join(columns)
     with con.cursor().copy(f"COPY {table} ({column_list}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.write(HEADER)
         for chunk in data:
-            for batch in chunk.select(columns).to_batches(max_chunksize=BATCH_ROWS):
+            # One chunk per lake file: merge them, or each tiny file becomes its own batch.
+            merged = chunk.select(columns).combine_chunks()
+            for batch in merged.to_batches(max_chunksize=BATCH_ROWS):
                 copy.write(encode_batch(batch))
                 count += batch.num_rows
         copy.write(TRAILER)
     return count
 
 
-def _table_data(lake: Lake, table: str) -> Iterator[pa.Table]:
-    if table in {t.name for t in ENTITY_TABLES}:
-        yield lake.current(table)
-    else:
-        yield from _event_chunks(lake, table)
+def check_lake(lake: Lake) -> None:
+    """Refuse a lake that fails ``fleetlake validate`` (before touching the database)."""
+    from fleetlake.lake.validate import validate_lake
+
+    report = validate_lake(lake)
+    if not report.ok:
+        raise ValidationError(
+            f"lake {lake.uri} fails validation ({report.violations[0]}); "
+            "run `fleetlake validate` for the full report"
+        )
 
 
 def load_lake(
-    lake: Lake, dsn: str, progress: Callable[[str, int], None] | None = None
+    lake: Lake,
+    dsn: str,
+    validate: bool = False,
+    progress: Callable[[str, int], None] | None = None,
 ) -> LoadResult:
     """Replace the fleetlake tables in the database at ``dsn`` with the lake's current state.
 
+    ``validate`` first checks the lake (hashes and data rules) and refuses a bad one.
     ``progress(table, rows)`` is called after each table. Raises ``DatabaseError`` (one line,
     no password) if anything fails; the previous copy is then left as it was.
     """
     import psycopg
 
     started = time.perf_counter()
+    if validate:
+        check_lake(lake)
     result = LoadResult()
     before, after = schema_parts()
     con = connect(dsn, autocommit=True)
@@ -121,10 +172,11 @@ def load_lake(
             tables = ", ".join((*LOAD_ORDER, META_TABLE))
             con.execute(f"DROP TABLE IF EXISTS {tables} CASCADE")
             con.execute(before)
-            for table in LOAD_ORDER:
+            chunks = _prefetched(_reads(lake))
+            for table, group in groupby(chunks, key=itemgetter(0)):
                 step = f"COPY into {table}"
                 columns = _table_columns(con, table)
-                result.rows[table] = _copy(con, table, columns, _table_data(lake, table))
+                result.rows[table] = _copy(con, table, columns, (data for _, data in group))
                 if progress:
                     progress(table, result.rows[table])
             step = "add foreign keys and indexes"
