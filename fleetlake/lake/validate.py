@@ -1,0 +1,238 @@
+"""``validate``: prove a lake is whole and its data obeys the rules of the spec.
+
+Two passes. The manifest pass checks that every listed partition file exists, hashes to the
+recorded sha256 and holds the recorded rows, and that no day in the window lacks an entry. The data
+pass runs SQL rules in DuckDB over the lake: keys, point-in-time foreign keys, time order, weights,
+value domains, and that every row sits in the partition of its own date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from fleetlake import schema
+from fleetlake.lake import Lake
+
+SAMPLE = 3
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    count: int
+    examples: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        shown = "; ".join(self.examples)
+        return f"{self.rule}: {self.count} violation(s)" + (f" — e.g. {shown}" if shown else "")
+
+
+@dataclass
+class ValidationReport:
+    lake: str
+    checks: list[str] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    partitions: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def to_dict(self) -> dict:
+        return {
+            "lake": self.lake,
+            "ok": self.ok,
+            "checks": self.checks,
+            "rows": self.rows,
+            "partitions": self.partitions,
+            "violations": [
+                {"rule": v.rule, "count": v.count, "examples": list(v.examples)}
+                for v in self.violations
+            ],
+        }
+
+
+def _domain(column: str, values: tuple[str, ...]) -> str:
+    listed = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return f"{column} IS NULL OR {column} NOT IN ({listed})"
+
+
+def _version_at(entity: str, fk: str, event_time: str) -> str:
+    """Rows whose foreign key has no entity version with updated_at <= the event time."""
+    return (
+        f"{fk} IS NULL OR NOT EXISTS (SELECT 1 FROM {entity}_first f "
+        f"WHERE f.id = {fk} AND f.first_at <= {event_time})"
+    )
+
+
+# (rule, table, condition that marks a violating row, what to show of it)
+RULES: tuple[tuple[str, str, str, str], ...] = (
+    ("trips.arrival >= departure", "trips", "arrival_datetime < departure_datetime", "trip_id"),
+    ("trips.vehicle exists at departure", "trips",
+     _version_at("vehicles", "trips.vehicle_id", "trips.departure_datetime"), "trip_id"),
+    ("trips.driver exists at departure", "trips",
+     _version_at("drivers", "trips.driver_id", "trips.departure_datetime"), "trip_id"),
+    ("trips.route exists at departure", "trips",
+     _version_at("routes", "trips.route_id", "trips.departure_datetime"), "trip_id"),
+    ("trips.status domain", "trips", _domain("status", schema.TRIP_STATUSES), "trip_id"),
+    ("trips.completed have arrival and fuel", "trips",
+     "status = 'completed' AND (arrival_datetime IS NULL OR fuel_consumed_liters IS NULL)",
+     "trip_id"),
+    ("trips.load <= vehicle capacity", "trips",
+     "total_weight_kg > (SELECT max(capacity_kg) FROM vehicles_history v "
+     "WHERE v.vehicle_id = trips.vehicle_id)", "trip_id"),
+    ("deliveries.trip exists", "deliveries",
+     "NOT EXISTS (SELECT 1 FROM trips t WHERE t.trip_id = deliveries.trip_id)", "delivery_id"),
+    ("deliveries.delivered after departure", "deliveries",
+     "delivered_datetime < (SELECT departure_datetime FROM trips t "
+     "WHERE t.trip_id = deliveries.trip_id)", "delivery_id"),
+    ("deliveries.status domain", "deliveries",
+     _domain("delivery_status", schema.DELIVERY_STATUSES), "delivery_id"),
+    ("deliveries.delivered have a time", "deliveries",
+     "delivery_status = 'delivered' AND delivered_datetime IS NULL", "delivery_id"),
+    ("deliveries.package weight > 0", "deliveries", "package_weight_kg < 0", "delivery_id"),
+    ("maintenance.vehicle exists on the day", "maintenance",
+     _version_at("vehicles", "maintenance.vehicle_id",
+                 "maintenance.maintenance_date + INTERVAL 1 DAY"), "maintenance_id"),
+    ("maintenance.type domain", "maintenance",
+     _domain("maintenance_type", schema.MAINTENANCE_TYPES), "maintenance_id"),
+    ("maintenance.next date after date", "maintenance",
+     "next_maintenance_date <= maintenance_date", "maintenance_id"),
+    ("vehicles.type domain", "vehicles_history",
+     _domain("vehicle_type", schema.VEHICLE_TYPES), "vehicle_id"),
+    ("vehicles.fuel domain", "vehicles_history", _domain("fuel_type", schema.FUEL_TYPES),
+     "vehicle_id"),
+    ("vehicles.status domain", "vehicles_history", _domain("status", schema.VEHICLE_STATUSES),
+     "vehicle_id"),
+    ("drivers.status domain", "drivers_history", _domain("status", schema.DRIVER_STATUSES),
+     "driver_id"),
+    ("customers.type domain", "customers_history",
+     _domain("customer_type", schema.CUSTOMER_TYPES), "customer_id"),
+    ("customers.city domain", "customers_history", _domain("city", schema.CITIES), "customer_id"),
+    ("routes.cities domain", "routes_history",
+     f"{_domain('origin_city', schema.CITIES)} OR {_domain('destination_city', schema.CITIES)}",
+     "route_id"),
+)
+
+# Queries returning one row per violation, with a label.
+AGGREGATE_RULES: tuple[tuple[str, str], ...] = (
+    ("deliveries.customer exists at departure",
+     "SELECT d.delivery_id::VARCHAR FROM deliveries d JOIN trips t USING (trip_id) "
+     "LEFT JOIN customers_first f ON f.id = d.customer_id "
+     "WHERE d.customer_id IS NOT NULL AND (f.id IS NULL OR f.first_at > t.departure_datetime)"),
+    ("trips.package weights <= load",
+     "SELECT d.trip_id::VARCHAR FROM deliveries d JOIN trips t USING (trip_id) "
+     "GROUP BY d.trip_id, t.total_weight_kg HAVING sum(d.package_weight_kg) > t.total_weight_kg"),
+    ("deliveries.tracking_number unique",
+     "SELECT tracking_number FROM deliveries GROUP BY 1 HAVING count(*) > 1"),
+    ("vehicles.license_plate unique per vehicle",
+     "SELECT license_plate FROM vehicles_history GROUP BY 1 HAVING count(DISTINCT vehicle_id) > 1"),
+    ("drivers.license_number unique per driver",
+     "SELECT license_number FROM drivers_history GROUP BY 1 HAVING count(DISTINCT driver_id) > 1"),
+)
+
+
+def validate_lake(lake: Lake) -> ValidationReport:
+    """Check the lake; the report lists every violated rule with a count and examples."""
+    import duckdb
+
+    report = ValidationReport(lake.uri)
+    _check_manifest(lake, report)
+    con = duckdb.connect()
+    try:
+        _load_tables(lake, con)
+        for spec in schema.TABLES.values():
+            source = f"{spec.name}_history" if spec.is_entity else spec.name
+            keys = ", ".join(spec.primary_key)
+            _collect(report, con, f"{spec.name}.primary key unique",
+                     f"SELECT concat_ws('/', {keys}) FROM {source} GROUP BY {keys} "
+                     f"HAVING count(*) > 1")
+            column = spec.partition_by
+            _collect(report, con, f"{spec.name}.rows in their date partition",
+                     f"SELECT concat_ws('/', {keys}) FROM {source} "
+                     f"WHERE CAST({column} AS DATE) <> CAST(\"date\" AS DATE)"
+                     if spec.name != "deliveries" else
+                     "SELECT d.delivery_id::VARCHAR FROM deliveries d JOIN trips t USING (trip_id) "
+                     "WHERE CAST(t.departure_datetime AS DATE) <> CAST(d.\"date\" AS DATE)")
+        for rule, table, condition, label in RULES:
+            _collect(report, con, rule, f"SELECT {label}::VARCHAR FROM {table} WHERE {condition}")
+        for rule, query in AGGREGATE_RULES:
+            _collect(report, con, rule, query)
+    finally:
+        con.close()
+    return report
+
+
+def _collect(report: ValidationReport, con, rule: str, query: str) -> None:
+    report.checks.append(rule)
+    count, examples = con.execute(
+        f"SELECT count(*), list(v ORDER BY v)[1:{SAMPLE}] FROM ({query}) AS bad(v)"
+    ).fetchall()[0]
+    if count:
+        report.violations.append(Violation(rule, int(count), tuple(str(e) for e in examples)))
+
+
+def _load_tables(lake: Lake, con) -> None:
+    """Materialise every table (with its partition column) once: the rules scan them many times."""
+    lake.register_duckdb(con, partition_column=True)
+    for spec in schema.TABLES.values():
+        source = f"{spec.name}_history" if spec.is_entity else spec.name
+        con.execute(f"CREATE TABLE __{source} AS SELECT * FROM {source}")
+        con.execute(f"CREATE OR REPLACE VIEW {source} AS SELECT * FROM __{source}")
+    for spec in schema.ENTITY_TABLES:  # when each entity first appears in its change log
+        con.execute(
+            f"CREATE TABLE {spec.name}_first AS SELECT {spec.id_column} AS id, "
+            f"min(updated_at) AS first_at FROM {spec.name}_history GROUP BY 1"
+        )
+
+
+def _check_manifest(lake: Lake, report: ValidationReport) -> None:
+    manifest = lake.manifest
+    report.checks.append("manifest: every day of the window has an entry")
+    listed = {entry.day for entry in manifest.days}
+    missing = []
+    day = manifest.start
+    while day < manifest.end:
+        if day not in listed:
+            missing.append(day.isoformat())
+        day += timedelta(days=1)
+    if missing:
+        report.violations.append(Violation("manifest: days without an entry", len(missing),
+                                           tuple(missing[:SAMPLE])))
+    report.checks.append("manifest: files exist, hashes and row counts match")
+    files = [(entry.day, name, part) for entry in manifest.days
+             for name, part in entry.tables.items() if part.file]
+    problems: list[str] = []
+    contents = _read_all(lake, [part.file for _, _, part in files])
+    for (day, name, part), data in zip(files, contents, strict=True):
+        report.rows[name] = report.rows.get(name, 0) + part.rows
+        report.partitions[name] = report.partitions.get(name, 0) + 1
+        if data is None:
+            problems.append(f"{part.file} is missing")
+        elif hashlib.sha256(data).hexdigest() != part.sha256:
+            problems.append(f"{part.file} does not match its sha256")
+        else:
+            rows = pq.ParquetFile(pa.BufferReader(data)).metadata.num_rows
+            if rows != part.rows:
+                problems.append(f"{part.file} has {rows} rows, manifest says {part.rows}")
+    if problems:
+        report.violations.append(Violation("manifest: partition files", len(problems),
+                                           tuple(problems[:SAMPLE])))
+
+
+def _read_all(lake: Lake, keys: list[str]) -> list[bytes | None]:
+    def read(key: str) -> bytes | None:
+        try:
+            return lake.storage.read_bytes(key)
+        except FileNotFoundError:
+            return None
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        return list(pool.map(read, keys))
