@@ -97,6 +97,13 @@ def test_every_section_and_chart_renders_offline(browser: Browser, tmp_path: Pat
     assert (tmp_path / "report.png").stat().st_size > 50_000
 
 
+def test_the_report_of_a_real_lake_renders_offline(browser: Browser, built: Path) -> None:
+    facts = render_in_browser(browser, built, built.with_suffix(".png"))
+    assert [s for s, _ in facts["sections"]] == SECTIONS
+    kpi_charts = [c for c, w, h, marks in facts["charts"] if c.startswith("kpi-") and marks > 0]
+    assert kpi_charts == [f"kpi-{n:02d}" for n in range(1, 13)]
+
+
 def test_the_harness_catches_requests_and_console_errors(browser: Browser, tmp_path: Path) -> None:
     """Guard for the test above: a page that fetches and logs an error is caught."""
     page = tmp_path / "bad.html"

@@ -1,0 +1,110 @@
+"""``build_report`` and ``fleetlake report`` on a real generated lake, and their bad inputs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fleetlake.cli import main
+from fleetlake.kpi import run_kpis
+from fleetlake.lake import open_lake
+from tests.report.marks import chart_marks, series_values
+
+AS_OF = "2025-06-30"
+
+
+@pytest.fixture(scope="module")
+def kpis(tiny_lake: Path) -> dict:
+    return run_kpis(open_lake(str(tiny_lake)))
+
+
+def _floats(table, column: str) -> list[float]:
+    return [float(v) for v in table.column(column).to_pylist()]
+
+
+def test_sections_say_what_is_missing(built: Path) -> None:
+    html = built.read_text(encoding="utf-8")
+    states = dict(re.findall(r'data-section="([a-z]+)" data-status="([a-z ]+)"', html))
+    assert states == {
+        "kpis": "ok",
+        "quality": "ok",
+        "postgres": "not available",
+        "warehouse": "not configured",
+        "serverless": "not configured",
+        "dataflow": "ok",
+    }
+    assert "No reports/pg_explain.json" in html and "No warehouse at" in html
+    assert "validate: all" in html and "checks passed" in html
+
+
+def test_charts_show_exactly_the_kpi_results(built: Path, kpis: dict) -> None:
+    html = built.read_text(encoding="utf-8")
+    q3 = kpis["q03_trips_by_status"]
+    assert series_values(html, "kpi-03", "trips") == dict(
+        zip(q3.column("status").to_pylist(), _floats(q3, "trips"), strict=True)
+    )
+    q9 = kpis["q09_maintenance_cost_per_km"]
+    assert series_values(html, "kpi-09", "cost_per_km") == dict(
+        zip(q9.column("vehicle_type").to_pylist(), _floats(q9, "cost_per_km"), strict=True)
+    )
+    q7 = kpis["q07_route_fuel_efficiency"]
+    assert list(series_values(html, "kpi-07", "liters_per_100km").values()) == _floats(
+        q7, "liters_per_100km"
+    )
+    q11 = kpis["q11_monthly_trip_trend"]
+    assert list(series_values(html, "kpi-11", "trips").values()) == _floats(q11, "trips")
+    q12 = kpis["q12_delivery_heatmap"]
+    cells = [v for _, _, v in chart_marks(html)["kpi-12"]]
+    assert len(cells) == 7 * 24 and sum(cells) == sum(_floats(q12, "deliveries"))
+    q8 = kpis["q08_late_deliveries_by_weekday"]
+    assert list(series_values(html, "kpi-08", "late_pct")) == q8.column("weekday_name").to_pylist()
+
+
+def test_row_counts_equal_the_manifest(built: Path, tiny_lake: Path) -> None:
+    manifest = open_lake(str(tiny_lake)).manifest
+    expected = {
+        t: float(sum(p.rows for p in days.values())) for t, days in manifest.partitions.items()
+    }
+    assert series_values(built.read_text(encoding="utf-8"), "dq-rows", "rows") == expected
+    assert expected["trips"] == 1000.0 and expected["deliveries"] == 4000.0
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["report", *args])
+    return result.exit_code, result.stderr
+
+
+def test_cli_writes_the_report_as_of_a_date(tiny_lake: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    code, _ = _run("--lake", str(tiny_lake), "--out", str(out), "--as-of", AS_OF)
+    assert code == 0
+    html = out.read_text(encoding="utf-8")
+    assert f"as of {AS_OF}" in html
+    assert not list(tmp_path.glob(".r.html.*"))  # no temporary file left behind
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "exit_code"),
+    [
+        (["--lake", "{tmp}/no-lake"], "no-lake", 1),
+        (["--out", "{tmp}/missing-dir/r.html"], "is not a directory", 1),
+        (["--out", "{tmp}"], "it is a directory", 1),
+        (["--out", "/proc/fleetlake-report.html"], "cannot write the report", 1),
+        (["--as-of", "2031-01-01"], "outside the data", 2),
+    ],
+)
+def test_cli_bad_input_is_one_line_and_non_zero(
+    tiny_lake: Path, tmp_path: Path, args: list[str], message: str, exit_code: int
+) -> None:
+    defaults = {"--lake": str(tiny_lake), "--out": str(tmp_path / "r.html")}
+    given = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    for flag, value in defaults.items():
+        if flag not in given:
+            given += [flag, value]
+    code, stderr = _run(*given)
+    assert code == exit_code
+    assert stderr.startswith("error: ") and message in stderr
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
