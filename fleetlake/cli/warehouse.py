@@ -1,0 +1,107 @@
+"""``fleetlake warehouse load`` and ``fleetlake warehouse status``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from fleetlake.cli.app import handle_errors, main, pass_app
+
+TARGET_OPTION = click.option(
+    "--target",
+    type=click.Choice(["duckdb", "snowflake"]),
+    help="Warehouse target [profile's warehouse_target].",
+)
+PATH_OPTION = click.option(
+    "--warehouse-path", help="DuckDB warehouse file [profile's warehouse_path]."
+)
+
+
+@main.group("warehouse")
+def warehouse() -> None:
+    """Star-schema warehouse with SCD2 history, loaded incrementally from the lake."""
+
+
+@warehouse.command("load")
+@TARGET_OPTION
+@PATH_OPTION
+@click.option("--lake", help="Lake path or s3:// URI [profile's lake].")
+@click.option(
+    "--validate/--no-validate",
+    default=True,
+    show_default=True,
+    help="Refuse a lake that fails `fleetlake validate` (read files are always hash-checked).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+@pass_app
+@handle_errors
+def load(
+    app, target: str | None, warehouse_path: str | None, lake: str | None, validate: bool,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Load the lake partitions that are new or changed since the last run, in one transaction.
+
+    A second load started meanwhile is refused; a failed load leaves the warehouse unchanged.
+    """
+    from dataclasses import asdict
+
+    from fleetlake.warehouse import load_warehouse
+
+    config = app.config(warehouse_target=target, warehouse_path=warehouse_path, lake=lake)
+    summary = load_warehouse(config, validate=validate)
+    if as_json:
+        click.echo(json.dumps(asdict(summary) if summary else {"status": "up to date"}))
+    elif summary is None:
+        click.echo(f"warehouse ({config.warehouse_target}) is up to date with {config.lake}")
+    else:
+        click.echo(
+            f"run {summary.run_id}: {summary.partitions_read} partitions, "
+            f"{summary.rows_read:,} rows read, {summary.rows_inserted:,} inserted, "
+            f"{summary.rows_updated:,} updated, {summary.rows_rejected:,} rejected "
+            f"in {summary.seconds:.2f} s ({config.warehouse_target})"
+        )
+        if summary.rows_rejected:
+            click.secho(
+                f"warning: {summary.rows_rejected:,} rows rejected; see etl_rejects "
+                f"(run_id = {summary.run_id})",
+                fg="yellow",
+                err=True,
+            )
+
+
+@warehouse.command("status")
+@TARGET_OPTION
+@PATH_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@pass_app
+@handle_errors
+def status(app, target: str | None, warehouse_path: str | None, as_json: bool) -> None:
+    """Show the watermark, the last runs and the row count of every table."""
+    from fleetlake.warehouse import warehouse_status
+
+    config = app.config(warehouse_target=target, warehouse_path=warehouse_path)
+    info = warehouse_status(config)
+    if as_json:
+        click.echo(json.dumps(info, default=str))
+        return
+    if not info["initialized"]:
+        click.echo(f"warehouse ({info['target']}) is empty: run `fleetlake warehouse load`")
+        return
+    click.echo(f"target: {info['target']}")
+    click.echo("watermark (lake partitions loaded):")
+    for w in info["watermark"]:
+        click.echo(
+            f"  {w['table']:<12} {w['partitions']:>6} partitions  {w['first']} .. {w['last']}"
+        )
+    click.echo("last runs:")
+    for r in info["runs"]:
+        click.echo(
+            f"  run {r['run_id']:>4} {r['status']:<10} {r['finished_at'][:19]}"
+            f"  read {r['rows_read']:,}"
+            f"  inserted {r['rows_inserted']:,}  updated {r['rows_updated']:,}"
+            f"  rejected {r['rows_rejected']:,}"
+        )
+    click.echo("rows:")
+    for table, count in info["rows"].items():
+        click.echo(f"  {table:<16} {count:>12,}")

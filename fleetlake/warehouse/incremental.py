@@ -1,0 +1,137 @@
+"""Incremental loading from the lake: the watermark, the pending partitions, reading a batch.
+
+The watermark is one row per loaded lake partition: (table, day, sha256 of its file). A partition is
+pending when the lake's manifest lists it with another hash, or the warehouse has not seen it: new
+days, and days that ``simulate`` rewrote (trips under way at the old window end are completed).
+Only pending partitions are read, and each file's bytes are checked against the manifest's sha256
+before use, so a damaged lake stops the load before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from datetime import date
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from fleetlake.errors import DatabaseError, ValidationError
+from fleetlake.lake import Lake, PartitionInfo
+from fleetlake.schema import TABLES
+from fleetlake.warehouse.load import WATERMARK_SCHEMA, Batch
+from fleetlake.warehouse.prepare import local_duckdb
+
+ENTITY_SOURCES = ("vehicles", "drivers", "routes", "customers")
+EVENT_SOURCES = ("trips", "deliveries")
+SOURCES = ENTITY_SOURCES + EVENT_SOURCES
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+Partition = tuple[str, date]
+
+
+def read_watermark(rows: Iterable[tuple]) -> dict[Partition, str]:
+    """Check the watermark rows (table, day, sha256) and index them; DatabaseError if corrupted."""
+    watermark: dict[Partition, str] = {}
+    for table, day, sha in rows:
+        problem = None
+        if table not in SOURCES:
+            problem = f"unknown lake table {table!r}"
+        elif not isinstance(day, date):
+            problem = f"{table}: partition date {day!r} is not a date"
+        elif not isinstance(sha, str) or not _SHA256.match(sha):
+            problem = f"{table} {day}: {sha!r} is not a sha256"
+        elif (table, day) in watermark:
+            problem = f"{table} {day} is recorded twice"
+        if problem:
+            raise DatabaseError(
+                f"the warehouse watermark is corrupted ({problem}); nothing was loaded. "
+                "Rebuild the warehouse: drop it and run `fleetlake warehouse load` again"
+            )
+        watermark[(table, day)] = sha
+    return watermark
+
+
+def pending_partitions(lake: Lake, watermark: dict[Partition, str]) -> list[Partition]:
+    """The lake partitions to (re)load, sorted by table and day.
+
+    Trips and deliveries of one day are always loaded together (deliveries need their trips).
+    """
+    listed = lake.manifest.partitions  # a computed property: read it once
+    partitions = {t: listed.get(t, {}) for t in SOURCES}
+    unknown = sorted(p for p in watermark if p[1] not in partitions.get(p[0], {}))
+    if unknown:
+        table, day = unknown[0]
+        raise DatabaseError(
+            f"the warehouse watermark lists {len(unknown)} partition(s) this lake does not have "
+            f"(first: {table} {day}); is {lake.uri} the lake this warehouse was loaded from?"
+        )
+    pending = {
+        (table, day)
+        for table, days in partitions.items()
+        for day, info in days.items()
+        if watermark.get((table, day)) != info.sha256
+    }
+    event_days = {day for table, day in pending if table in EVENT_SOURCES}
+    pending |= {(t, d) for t in EVENT_SOURCES for d in event_days if d in partitions[t]}
+    return sorted(pending)
+
+
+def _read_verified(
+    lake: Lake, listed: dict[str, dict[date, PartitionInfo]], table: str, days: list[date]
+) -> pa.Table:
+    """The rows of ``table``'s partitions for ``days``, after checking every file's sha256."""
+    schema = TABLES[table].schema
+    if not days:
+        return schema.empty_table()
+    infos = [listed[table][day] for day in days]
+    keys = [info.file for info in infos]
+    try:
+        contents = lake.storage.read_many(keys)
+    except FileNotFoundError as e:
+        raise ValidationError(
+            f"lake file missing ({e.filename or e}); the warehouse was not changed "
+            f"(run `fleetlake validate --lake {lake.uri}`)"
+        ) from None
+    for info, data in zip(infos, contents, strict=True):
+        if hashlib.sha256(data).hexdigest() != info.sha256:
+            raise ValidationError(
+                f"lake file {info.file} does not match its manifest sha256; the warehouse was not "
+                f"changed (run `fleetlake validate --lake {lake.uri}`)"
+            )
+    files = [lake.storage.path(key) for key in keys]
+    dataset = ds.dataset(files, schema=schema, format="parquet", filesystem=lake.storage.filesystem)
+    return dataset.to_table()
+
+
+def current_routes(lake: Lake) -> pa.Table:
+    """The latest row per route (routes feed the distance and toll measures of every trip)."""
+    history = lake.read("routes")
+    con = local_duckdb()
+    con.register("history", history)
+    return con.sql(
+        "SELECT * FROM history QUALIFY row_number() OVER "
+        "(PARTITION BY route_id ORDER BY updated_at DESC) = 1"
+    ).to_arrow_table()
+
+
+def read_batch(lake: Lake, pending: list[Partition]) -> Batch:
+    """Read the pending partitions (hash-checked) into one batch, with current routes."""
+    listed = lake.manifest.partitions
+    by_table: dict[str, list[date]] = {t: [] for t in SOURCES}
+    for table, day in pending:
+        by_table[table].append(day)
+    marks = [
+        (table, day, listed[table][day].sha256, listed[table][day].rows) for table, day in pending
+    ]
+    return Batch(
+        entities={t: _read_verified(lake, listed, t, by_table[t]) for t in ENTITY_SOURCES},
+        trips=_read_verified(lake, listed, "trips", by_table["trips"]),
+        deliveries=_read_verified(lake, listed, "deliveries", by_table["deliveries"]),
+        routes=current_routes(lake),
+        partitions=pa.Table.from_pylist(
+            [dict(zip(WATERMARK_SCHEMA.names, m, strict=True)) for m in marks],
+            schema=WATERMARK_SCHEMA,
+        ),
+        lake=lake.uri,
+    )

@@ -1,0 +1,130 @@
+"""The warehouse's entry points: load incrementally from the lake, report status, demo history."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from fleetlake.config import Config
+from fleetlake.errors import ValidationError
+from fleetlake.warehouse.incremental import pending_partitions, read_batch, read_watermark
+from fleetlake.warehouse.load import RunSummary, apply_batch
+from fleetlake.warehouse.model import WAREHOUSE_TABLES
+from fleetlake.warehouse.targets import Target, open_target
+
+
+def _watermark_rows(target: Target) -> list[tuple]:
+    if not target.columns("etl_watermark"):
+        return []
+    return target.query("SELECT lake_table, partition_date, sha256 FROM etl_watermark")
+
+
+def load_warehouse(
+    config: Config, *, validate: bool = False, target_options: dict[str, Any] | None = None
+) -> RunSummary | None:
+    """Load the lake partitions that arrived or changed since the last run; None if up to date.
+
+    Holds the target's load lock throughout: a second concurrent load is refused, never
+    interleaved. Any failure (damaged lake, corrupted watermark, lost connection) leaves the
+    warehouse as it was.
+    """
+    from fleetlake.lake import open_lake
+
+    lake = open_lake(config.lake, endpoint_url=config.s3_endpoint_url)
+    if validate:
+        from fleetlake.lake.validate import validate_lake
+
+        report = validate_lake(lake)
+        if not report.ok:
+            raise ValidationError(
+                f"lake {lake.uri} fails validation ({report.violations[0]}); "
+                "the warehouse was not changed"
+            )
+    target = open_target(config, **(target_options or {}))
+    try:
+        with target.lock():
+            watermark = read_watermark(_watermark_rows(target))
+            pending = pending_partitions(lake, watermark)
+            if not pending:
+                return None
+            return apply_batch(target, read_batch(lake, pending), config)
+    finally:
+        target.close()
+
+
+def warehouse_status(
+    config: Config, *, target_options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The watermark per lake table, the last runs and the row count of every table."""
+    target = open_target(config, **(target_options or {}))
+    try:
+        if not target.columns("etl_runs"):
+            return {"target": target.name, "initialized": False}
+        watermark = [
+            {"table": t, "partitions": int(n), "first": str(lo), "last": str(hi)}
+            for t, n, lo, hi in target.query(
+                "SELECT lake_table, COUNT(*), MIN(partition_date), MAX(partition_date) "
+                "FROM etl_watermark GROUP BY lake_table ORDER BY lake_table"
+            )
+        ]
+        columns = (
+            "run_id", "started_at", "finished_at", "status", "rows_read", "rows_inserted",
+            "rows_updated", "rows_rejected", "partitions_read",
+        )  # fmt: skip
+        runs = [
+            {c: (str(v) if c.endswith("_at") else v) for c, v in zip(columns, row, strict=True)}
+            for row in target.query(
+                f"SELECT {', '.join(columns)} FROM etl_runs ORDER BY run_id DESC LIMIT 5"
+            )
+        ]
+        counts = {t: int(target.query(f"SELECT COUNT(*) FROM {t}")[0][0]) for t in WAREHOUSE_TABLES}
+        return {
+            "target": target.name,
+            "initialized": True,
+            "watermark": watermark,
+            "runs": runs,
+            "rows": counts,
+        }
+    finally:
+        target.close()
+
+
+def demo_summary(config: Config) -> str:
+    """Build (or update) the DuckDB warehouse from the config's lake; show a few SCD2 histories.
+
+    Returns a short text: what the load did, then every version of the two vehicles with the
+    most history (status, validity window in UTC, current flag).
+    """
+    config = replace(config, warehouse_target="duckdb")
+    summary = load_warehouse(config)
+    target = open_target(config)
+    try:
+        history = target.query(
+            "SELECT vehicle_id, license_plate, status, valid_from, valid_to, is_current "
+            "FROM dim_vehicle WHERE vehicle_id IN ("
+            "  SELECT vehicle_id FROM dim_vehicle WHERE vehicle_id > 0 GROUP BY vehicle_id"
+            "  ORDER BY COUNT(*) DESC, vehicle_id LIMIT 2) "
+            "ORDER BY vehicle_id, valid_from"
+        )
+        facts = target.query("SELECT COUNT(*) FROM fact_deliveries")[0][0]
+    finally:
+        target.close()
+    if summary is None:
+        head = f"warehouse {config.warehouse_path}: up to date, {facts:,} facts"
+    else:
+        head = (
+            f"warehouse {config.warehouse_path}: run {summary.run_id} read {summary.rows_read:,} "
+            f"rows, inserted {summary.rows_inserted:,}, updated {summary.rows_updated:,}, "
+            f"rejected {summary.rows_rejected:,} in {summary.seconds:.2f} s; {facts:,} facts"
+        )
+    lines = [head, "SCD2 history (dim_vehicle, UTC):"]
+    lines.append(
+        f"  {'id':>4} {'plate':<10} {'status':<12} {'valid_from':<19}  {'valid_to':<19}  cur"
+    )
+    for vid, plate, status, start, end, current in history:
+        end_text = "open" if end.year == 9999 else f"{end:%Y-%m-%d %H:%M:%S}"
+        lines.append(
+            f"  {vid:>4} {plate:<10} {status:<12} {start:%Y-%m-%d %H:%M:%S}  {end_text:<19}  "
+            f"{'yes' if current else 'no'}"
+        )
+    return "\n".join(lines)
