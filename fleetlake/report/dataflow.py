@@ -65,16 +65,16 @@ def nodes_for(config: Config) -> list[Node]:
     lake_kind = "S3" if on_s3 else "local"
     endpoint = f" via {config.s3_endpoint_url}" if on_s3 and config.s3_endpoint_url else ""
     return [
-        Node("gen", 0, 150, "gen", f"seed {config.seed}, by day"),
-        Node("lake", 195, 150, "Parquet lake", f"{lake_kind}: {config.lake}{endpoint}"),
-        Node("postgres", 395, 40, "PostgreSQL OLTP", pg_detail, pg_active),
-        Node("kpi", 395, 150, "12 KPIs (DuckDB)", "over the lake"),
-        Node("warehouse", 395, 260, "Warehouse (SCD2)", target),
-        Node("check", 590, 95, "cross-check", "KPIs identical", pg_active),
-        Node("report", 590, 205, "this report", "HTML, offline"),
-        Node("api", 0, 290, "HTTP API (gateway)", "Lambda proxy events"),
-        Node("handlers", 0, 390, "Lambda handlers", "validate, ETA, deviation"),
-        Node("aws", 195, 390, "S3, DynamoDB, SNS", config.events_bucket),
+        Node("gen", 2, 150, "gen", f"seed {config.seed}, by day"),
+        Node("lake", 232, 150, "Parquet lake", f"{lake_kind}: {config.lake}{endpoint}"),
+        Node("postgres", 462, 40, "PostgreSQL OLTP", pg_detail, pg_active),
+        Node("kpi", 462, 150, "12 KPIs (DuckDB)", "over the lake"),
+        Node("warehouse", 462, 260, "Warehouse (SCD2)", target),
+        Node("check", 692, 95, "cross-check", "KPIs identical", pg_active),
+        Node("report", 692, 205, "this report", "HTML, offline"),
+        Node("api", 2, 290, "HTTP API (gateway)", "Lambda proxy events"),
+        Node("handlers", 2, 390, "Lambda handlers", "validate, ETA, deviation"),
+        Node("aws", 232, 390, "S3, DynamoDB, SNS", config.events_bucket),
     ]
 
 

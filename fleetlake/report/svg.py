@@ -21,7 +21,7 @@ from fleetlake.report.units import Unit
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 _VIRIDIS = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
 MISSING_FILL = "#e6e6e6"
-WIDTH = 760
+WIDTH = 900
 LABEL_CHARS = 32  # longer category labels are shortened (the full label is in the tooltip)
 CHAR_PX = 7.2  # generous width of a 12 px sans-serif character (DejaVu Sans), for layout
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif"

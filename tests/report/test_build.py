@@ -108,3 +108,13 @@ def test_cli_bad_input_is_one_line_and_non_zero(
     assert code == exit_code
     assert stderr.startswith("error: ") and message in stderr
     assert stderr.count("\n") == 1 and "Traceback" not in stderr
+
+
+def test_cli_open_hands_the_file_to_the_browser(
+    tiny_lake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", opened.append)
+    out = tmp_path / "r.html"
+    code, _ = _run("--lake", str(tiny_lake), "--out", str(out), "--open")
+    assert code == 0 and opened == [out.resolve().as_uri()]
