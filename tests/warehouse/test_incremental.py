@@ -1,0 +1,176 @@
+"""Incremental loads from a generated lake: watermark, simulate, bad input, both targets agree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fleetlake.config import Config
+from fleetlake.errors import DatabaseError, ValidationError
+from fleetlake.pipeline import simulate_lake
+from fleetlake.warehouse import load_warehouse, warehouse_status
+from fleetlake.warehouse.model import DIMENSIONS
+from fleetlake.warehouse.targets.duckdb import DuckDBTarget
+from tests.warehouse.helpers import assert_scd2_invariants, table_rows
+
+# Facts compared by content: natural ids and the validity start of the versions they point to.
+FACT_CONTENT = """
+    SELECT f.delivery_id, f.trip_id, f.tracking_number, f.date_key, f.scheduled_time_key,
+           f.delivered_time_key, f.package_weight_kg, f.distance_km, f.delay_minutes,
+           f.deliveries_per_hour, f.cost_per_delivery, f.revenue_per_delivery, f.is_on_time,
+           f.delivery_status, f.event_at, v.vehicle_id, v.valid_from, d.driver_id, d.valid_from,
+           r.route_id, c.customer_id
+    FROM fact_deliveries f
+    JOIN dim_vehicle v ON v.vehicle_key = f.vehicle_key
+    JOIN dim_driver d ON d.driver_key = f.driver_key
+    JOIN dim_route r ON r.route_key = f.route_key
+    JOIN dim_customer c ON c.customer_key = f.customer_key
+    ORDER BY f.delivery_id
+"""
+DIM_CONTENT = "SELECT vehicle_id, status, valid_from, valid_to, is_current FROM dim_vehicle"
+
+
+def config_for(lake: Path, tmp_path: Path, name: str = "warehouse.duckdb") -> Config:
+    return Config(lake=str(lake), warehouse_path=str(tmp_path / name))
+
+
+def snapshot(config: Config) -> dict[str, list[tuple]]:
+    target = DuckDBTarget(config.warehouse_path)
+    try:
+        return {
+            t: table_rows(target, t)
+            for t in (
+                "dim_vehicle",
+                "dim_driver",
+                "fact_deliveries",
+                "etl_runs",
+                "etl_watermark",
+                "etl_rejects",
+            )
+        }
+    finally:
+        target.close()
+
+
+def test_incremental_loads_equal_one_full_load(lake_copy: Path, tmp_path: Path) -> None:
+    from fleetlake.lake import open_lake
+
+    config = config_for(lake_copy, tmp_path)
+    first = load_warehouse(config)
+    before = open_lake(str(lake_copy)).manifest.partitions
+    simulate_lake(str(lake_copy), days=3, workers=1)
+    after = open_lake(str(lake_copy)).manifest.partitions
+    changed = {
+        (t, d)
+        for t in ("vehicles", "drivers", "routes", "customers", "trips", "deliveries")
+        for d, info in after.get(t, {}).items()
+        if before.get(t, {}).get(d) is None or before[t][d].sha256 != info.sha256
+    }
+    second = load_warehouse(config)
+    assert first is not None and second is not None
+    assert 0 < second.partitions_read < first.partitions_read
+    assert second.partitions_read >= len(changed)  # new days plus their trips/deliveries pairs
+    assert load_warehouse(config) is None  # up to date: nothing read, nothing written
+
+    full = config_for(lake_copy, tmp_path, "full.duckdb")
+    load_warehouse(full)
+    incremental, rebuilt = DuckDBTarget(config.warehouse_path), DuckDBTarget(full.warehouse_path)
+    try:
+        deliveries = sum(i.rows for i in after["deliveries"].values())
+        assert incremental.query(
+            "SELECT COUNT(DISTINCT delivery_id), COUNT(*) FROM fact_deliveries"
+        ) == [(deliveries, deliveries)]
+        assert incremental.query(FACT_CONTENT) == rebuilt.query(FACT_CONTENT)
+        assert sorted(incremental.query(DIM_CONTENT)) == sorted(rebuilt.query(DIM_CONTENT))
+        for dim in DIMENSIONS[:2]:
+            assert_scd2_invariants(incremental, dim)
+    finally:
+        incremental.close()
+        rebuilt.close()
+    status = warehouse_status(config)
+    assert [r["run_id"] for r in status["runs"]] == [2, 1]
+    assert status["rows"]["fact_deliveries"] == deliveries
+
+
+def test_corrupted_watermark_is_refused_and_nothing_changes(
+    lake_copy: Path, tmp_path: Path
+) -> None:
+    config = config_for(lake_copy, tmp_path)
+    load_warehouse(config)
+    target = DuckDBTarget(config.warehouse_path)
+    target.execute(
+        "UPDATE etl_watermark SET sha256 = 'garbage' WHERE partition_date = DATE '2024-01-05' "
+        "AND lake_table = 'trips'"
+    )
+    target.close()
+    simulate_lake(str(lake_copy), days=1, workers=1)
+    before = snapshot(config)
+    with pytest.raises(DatabaseError, match="watermark is corrupted"):
+        load_warehouse(config)
+    assert snapshot(config) == before
+
+
+def test_damaged_lake_file_is_refused_and_nothing_changes(lake_copy: Path, tmp_path: Path) -> None:
+    config = config_for(lake_copy, tmp_path)
+    load_warehouse(config)
+    simulate_lake(str(lake_copy), days=1, workers=1)
+    newest = sorted((lake_copy / "deliveries").glob("date=*/*.parquet"))[-1]
+    newest.write_bytes(newest.read_bytes()[:-10] + b"0123456789")
+    before = snapshot(config)
+    with pytest.raises(ValidationError, match="does not match its manifest sha256"):
+        load_warehouse(config)
+    assert snapshot(config) == before
+
+
+def test_a_second_load_while_one_runs_is_refused(lake_copy: Path, tmp_path: Path) -> None:
+    config = config_for(lake_copy, tmp_path)
+    holder = DuckDBTarget(config.warehouse_path)
+    try:
+        with holder.lock():
+            with pytest.raises(DatabaseError, match="another warehouse load is running"):
+                load_warehouse(config)
+    finally:
+        holder.close()
+    assert load_warehouse(config) is not None
+
+
+def test_an_unreachable_duckdb_target_is_one_clear_error(lake_copy: Path) -> None:
+    config = Config(lake=str(lake_copy), warehouse_path="/proc/no/such/warehouse.duckdb")
+    with pytest.raises(DatabaseError, match="cannot open DuckDB warehouse"):
+        load_warehouse(config)
+
+
+@pytest.mark.snowflake
+def test_both_targets_end_with_identical_contents(
+    warehouse_lake: Path, tmp_path: Path, snowflake_connection: dict
+) -> None:
+    from dataclasses import replace
+
+    from fleetlake.warehouse.targets.snowflake import SnowflakeTarget
+
+    duck = config_for(warehouse_lake, tmp_path)
+    load_warehouse(duck)
+    load_warehouse(
+        replace(duck, warehouse_target="snowflake"),
+        target_options={"connection": snowflake_connection},
+    )
+    left, right = DuckDBTarget(duck.warehouse_path), SnowflakeTarget(snowflake_connection)
+    try:
+        for table in (
+            "dim_date",
+            "dim_time",
+            "dim_vehicle",
+            "dim_driver",
+            "dim_route",
+            "dim_customer",
+            "fact_deliveries",
+            "etl_watermark",
+            "etl_rejects",
+        ):
+            expected = table_rows(left, table, exclude=("etl_timestamp",))
+            assert table_rows(right, table, exclude=("etl_timestamp",)) == expected, table
+            assert expected or table == "etl_rejects"
+    finally:
+        left.close()
+        right.close()
