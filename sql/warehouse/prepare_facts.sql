@@ -53,8 +53,10 @@ SELECT
     fuel_consumed_liters,
     CAST(floor((epoch(delivered_datetime) - epoch(departure_datetime)) / 60) AS INTEGER)
         AS delivery_time_minutes,
-    CAST(greatest(0, floor((epoch(delivered_datetime) - epoch(scheduled_datetime)) / 60))
-         AS INTEGER) AS delay_minutes,
+    CASE WHEN delivered_datetime IS NOT NULL AND scheduled_datetime IS NOT NULL
+         THEN CAST(greatest(0, floor((epoch(delivered_datetime) - epoch(scheduled_datetime)) / 60))
+                   AS INTEGER)
+    END AS delay_minutes,
     CAST(CASE WHEN trip_hours > 0 THEN n_delivered / trip_hours END AS DECIMAL(10, 4))
         AS deliveries_per_hour,
     CAST(CASE WHEN fuel_consumed_liters > 0 THEN distance_km / fuel_consumed_liters END

@@ -42,6 +42,7 @@ ENV_PARAMETERS = (
     "host",
     "port",
     "protocol",
+    "login_timeout",
 )
 
 
@@ -53,7 +54,7 @@ def connection_parameters(config: Config) -> dict[str, Any]:
     for name in ENV_PARAMETERS:
         value = os.environ.get(f"SNOWFLAKE_{name.upper()}")
         if value:
-            params[name] = int(value) if name == "port" else value
+            params[name] = int(value) if name in ("port", "login_timeout") else value
     if "account" not in params:
         raise ConfigError(
             "Snowflake target: set 'snowflake_connection' (a ~/.snowflake/connections.toml entry) "
