@@ -1,0 +1,49 @@
+"""How long ``fleetlake report`` takes: first build (KPI cache and validation) and a rebuild.
+
+    .venv/bin/python benchmarks/bench_report.py --sf 1 [--lake PATH]
+
+Generates the lake once if PATH holds none (seed 42, 730 days from 2024-01-01), then builds the
+report twice into a temporary directory and prints both times and the page size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from fleetlake.config import Config
+from fleetlake.pipeline import generate_lake
+from fleetlake.report import build_report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sf", type=float, default=1.0)
+    parser.add_argument("--lake", type=Path, help="lake to use [generated under the temp dir]")
+    args = parser.parse_args()
+    lake = args.lake or Path(tempfile.gettempdir()) / f"fleetlake-bench-sf{args.sf:g}"
+    if not (lake / "_lake.json").exists():
+        began = time.perf_counter()
+        generate_lake(str(lake), sf=args.sf, seed=42, start=date(2024, 1, 1), days=730)
+        print(f"generated sf={args.sf:g} lake in {time.perf_counter() - began:.1f} s: {lake}")
+    shutil.rmtree(lake / ".cache", ignore_errors=True)  # first build pays the caches
+    config = Config(lake=str(lake))
+    with tempfile.TemporaryDirectory() as work:
+        times = []
+        for _ in range(2):
+            began = time.perf_counter()
+            out = build_report(config, Path(work) / "report.html")
+            times.append(time.perf_counter() - began)
+        size = out.stat().st_size
+    print(
+        f"report sf={args.sf:g}: first build {times[0]:.2f} s (builds the KPI cache and validates "
+        f"the lake), rebuild {times[1]:.2f} s; {size / 1024:,.0f} KiB of HTML"
+    )
+
+
+if __name__ == "__main__":
+    main()
