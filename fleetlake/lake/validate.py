@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import pyarrow as pa
@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from fleetlake import schema
 from fleetlake.lake import Lake
+from fleetlake.lake.manifest import PartitionInfo
 
 SAMPLE = 3
 
@@ -144,10 +145,10 @@ def validate_lake(lake: Lake) -> ValidationReport:
     import duckdb
 
     report = ValidationReport(lake.uri)
-    _check_manifest(lake, report)
+    unreadable = _check_manifest(lake, report)
     con = duckdb.connect()
     try:
-        _load_tables(lake, con)
+        _load_tables(_without(lake, unreadable), con)
         for spec in schema.TABLES.values():
             source = f"{spec.name}_history" if spec.is_entity else spec.name
             keys = ", ".join(spec.primary_key)
@@ -193,7 +194,21 @@ def _load_tables(lake: Lake, con) -> None:
         )
 
 
-def _check_manifest(lake: Lake, report: ValidationReport) -> None:
+def _without(lake: Lake, files: set[str]) -> Lake:
+    """The lake minus partitions whose files are missing or corrupted (already reported)."""
+    if not files:
+        return lake
+    empty = PartitionInfo(0, None, None)
+    days = tuple(
+        replace(entry, tables={name: empty if part.file in files else part
+                               for name, part in entry.tables.items()})
+        for entry in lake.manifest.days
+    )
+    return Lake(lake.storage, replace(lake.manifest, days=days))
+
+
+def _check_manifest(lake: Lake, report: ValidationReport) -> set[str]:
+    """Check the manifest against the files; returns the files that cannot be trusted."""
     manifest = lake.manifest
     report.checks.append("manifest: every day of the window has an entry")
     listed = {entry.day for entry in manifest.days}
@@ -210,21 +225,30 @@ def _check_manifest(lake: Lake, report: ValidationReport) -> None:
     files = [(entry.day, name, part) for entry in manifest.days
              for name, part in entry.tables.items() if part.file]
     problems: list[str] = []
+    unreadable: set[str] = set()
     contents = _read_all(lake, [part.file for _, _, part in files])
     for (day, name, part), data in zip(files, contents, strict=True):
         report.rows[name] = report.rows.get(name, 0) + part.rows
         report.partitions[name] = report.partitions.get(name, 0) + 1
-        if data is None:
-            problems.append(f"{part.file} is missing")
-        elif hashlib.sha256(data).hexdigest() != part.sha256:
-            problems.append(f"{part.file} does not match its sha256")
-        else:
-            rows = pq.ParquetFile(pa.BufferReader(data)).metadata.num_rows
-            if rows != part.rows:
-                problems.append(f"{part.file} has {rows} rows, manifest says {part.rows}")
+        problem = _file_problem(part, data)
+        if problem:
+            problems.append(f"{part.file} {problem}")
+            unreadable.add(part.file)
     if problems:
         report.violations.append(Violation("manifest: partition files", len(problems),
                                            tuple(problems[:SAMPLE])))
+    return unreadable
+
+
+def _file_problem(part: PartitionInfo, data: bytes | None) -> str | None:
+    if data is None:
+        return "is missing"
+    if hashlib.sha256(data).hexdigest() != part.sha256:
+        return "does not match its sha256"
+    rows = pq.ParquetFile(pa.BufferReader(data)).metadata.num_rows
+    if rows != part.rows:
+        return f"has {rows} rows, manifest says {part.rows}"
+    return None
 
 
 def _read_all(lake: Lake, keys: list[str]) -> list[bytes | None]:

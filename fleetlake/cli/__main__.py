@@ -1,0 +1,3 @@
+from fleetlake.cli import main
+
+main()
