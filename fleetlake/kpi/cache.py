@@ -29,7 +29,7 @@ from fleetlake.schema import ENTITY_TABLES, TABLES, UPDATED_AT
 if TYPE_CHECKING:
     import duckdb
 
-    from fleetlake.lake import Lake
+    from fleetlake.lake import Lake, PartitionInfo
 
 CACHE_VERSION = "1"
 DAY = "_day"  # the lake partition a cached row came from
@@ -101,9 +101,11 @@ def _day_expression(table: str) -> str:
     return f"CAST(n.{spec.partition_by} AS DATE)"
 
 
-def _sync_table(con: duckdb.DuckDBPyConnection, lake: Lake, table: str) -> int:
+def _sync_table(
+    con: duckdb.DuckDBPyConnection, lake: Lake, table: str, partitions: dict[date, PartitionInfo]
+) -> int:
     """Bring one cached table in line with the lake manifest; returns partitions (re)loaded."""
-    wanted = {day: info.sha256 for day, info in lake.manifest.partitions.get(table, {}).items()}
+    wanted = {day: info.sha256 for day, info in partitions.items()}
     query = "SELECT day, sha256 FROM _partitions WHERE tbl = ?"
     have = dict(con.execute(query, [table]).fetchall())
     stale = [day for day, sha in have.items() if wanted.get(day) != sha]
@@ -135,7 +137,8 @@ def sync(con: duckdb.DuckDBPyConnection, lake: Lake) -> int:
         _reset_if_foreign(con, lake)
         _create_tables(con)
         # Parents first: deliveries take their partition from the cached trips.
-        loaded = sum(_sync_table(con, lake, table) for table in TABLES)
+        partitions = lake.manifest.partitions
+        loaded = sum(_sync_table(con, lake, t, partitions.get(t, {})) for t in TABLES)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -159,9 +162,10 @@ def open_cache(lake: Lake) -> duckdb.DuckDBPyConnection:
 
 
 def create_views(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
-    """Temp views with the canonical table names: events as stored, entities as of ``as_of``.
+    """Canonical table names for the KPIs: events as views, entities as of ``as_of``.
 
-    An entity's state on ``as_of`` is its latest version updated before the next midnight.
+    An entity's state on ``as_of`` is its latest version updated before the next midnight. The
+    entity states are small temp tables, computed once instead of in every query that joins them.
     """
     next_day = (as_of + timedelta(days=1)).isoformat()
     entities = {t.name: t for t in ENTITY_TABLES}
@@ -176,4 +180,5 @@ def create_views(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
             )
         else:
             body = f"SELECT {columns} FROM {_cached(name)}"
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {body}")
+        kind = "TABLE" if name in entities else "VIEW"
+        con.execute(f"CREATE OR REPLACE TEMP {kind} {name} AS {body}")

@@ -39,19 +39,21 @@ _PLACEHOLDER = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)\b")
 
 
 def resolve_names(names: str | Iterable[str] | None) -> list[str]:
-    """KPI names in canonical order. Accepts ``all``/None, full names, ``q07`` or ``7``."""
+    """KPI names in canonical order. Accepts ``all``/None, full names, ``q07``, ``q7`` or ``7``."""
     names = [names] if isinstance(names, str) else list(names or ["all"])
     if "all" in names:
         return list(KPIS)
     chosen = set()
     for name in names:
         key = name.strip().lower()
-        if key.isdigit():
-            key = f"q{int(key):02d}"
+        number = key.removeprefix("q")
+        if number.isdigit():
+            key = f"q{int(number):02d}"
         matches = [k for k in KPIS if k == key or k.split("_", 1)[0] == key]
         if not matches:
             raise ConfigError(
-                f"unknown KPI '{name}' (choose all, q01..q12, or one of: {', '.join(KPIS)})"
+                f"unknown KPI '{name}' (choose all, 1..12, q01..q12 or a full name such as "
+                f"{KPIS[6]}; `fleetlake kpi --help` lists them)"
             )
         chosen.add(matches[0])
     return [k for k in KPIS if k in chosen]
