@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fleetlake.config import Config
 from fleetlake.errors import FleetlakeError
-from fleetlake.report.dataflow import dataflow_section
+from fleetlake.report.dataflow import dataflow_section, postgres_detail
 from fleetlake.report.kpis import kpi_section
 from fleetlake.report.page import Section, render_html
 from fleetlake.report.postgres import postgres_section
@@ -41,7 +41,7 @@ def collect_sections(config: Config, as_of: dt.date | None = None) -> tuple[dt.d
     return effective, [
         kpi_section(results, effective),
         quality_section(lake, validation_for_report(lake)),
-        postgres_section(),
+        postgres_section(configured=postgres_detail(config)[1]),
         warehouse_section(config),
         serverless_section(),
         dataflow_section(config),

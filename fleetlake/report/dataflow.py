@@ -37,7 +37,8 @@ def redact_dsn(dsn: str) -> str:
     return re.sub(r"(password\s*=\s*)\S+", r"\1***", dsn, flags=re.IGNORECASE)
 
 
-def _postgres_detail(config: Config) -> tuple[str, bool]:
+def postgres_detail(config: Config) -> tuple[str, bool]:
+    """Where Postgres comes from (DSN without password, or libpq) and whether it is set."""
     if config.postgres_dsn:
         return redact_dsn(config.postgres_dsn), True
     if os.environ.get("PGHOST") or os.environ.get("PGDATABASE"):
@@ -57,7 +58,7 @@ def _short(text: str, limit: int = 27) -> str:
 def nodes_for(config: Config) -> list[Node]:
     """The stages and where each one lives under ``config``."""
     on_s3 = config.lake.startswith("s3://")
-    pg_detail, pg_active = _postgres_detail(config)
+    pg_detail, pg_active = postgres_detail(config)
     if config.warehouse_target == "snowflake":
         target = f"Snowflake ({config.snowflake_connection or 'default connection'})"
     else:

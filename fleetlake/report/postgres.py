@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from fleetlake.report import svg
-from fleetlake.report.page import NOT_AVAILABLE, OK, Figure, Section, records_table
+from fleetlake.report.page import NOT_AVAILABLE, NOT_CONFIGURED, OK, Figure, Section, records_table
 from fleetlake.report.svg import Series
 from fleetlake.report.units import COUNT, MS, RATIO
 
@@ -77,9 +77,21 @@ def indexes_figure(document: dict) -> Figure:
     return Figure("pg-indexes", "Recommended indexes", chart, table)
 
 
-def postgres_section(path: Path = EXPLAIN_JSON) -> Section:
-    """Timings and index verdicts from ``pg explain``, or why they are absent."""
+def postgres_section(path: Path = EXPLAIN_JSON, configured: bool = False) -> Section:
+    """Timings and index verdicts from ``pg explain``, or why they are absent.
+
+    Without the file, the section is "not configured" when no Postgres is configured, else
+    "not available" (configured, but ``pg explain`` has not been run here).
+    """
     if not path.is_file():
+        if not configured:
+            return Section(
+                "postgres",
+                TITLE,
+                NOT_CONFIGURED,
+                "No Postgres is configured (postgres_dsn or PG* variables), and no "
+                f"{path} from an earlier `fleetlake pg explain`.",
+            )
         return Section(
             "postgres",
             TITLE,

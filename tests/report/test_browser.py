@@ -40,7 +40,8 @@ PAGE_FACTS = """JSON.stringify({
   charts: Array.from(document.querySelectorAll('svg.chart')).map(svg => {
     const box = svg.getBoundingClientRect();
     return [svg.dataset.chart, Math.round(box.width), Math.round(box.height),
-            svg.querySelectorAll('.mark, g.node').length];
+            svg.querySelectorAll('.mark, g.node').length,
+            svg.querySelector('title').textContent, svg.querySelector('.chart-title').textContent];
   }),
   tables: document.querySelectorAll('figure table').length,
   title: document.title,
@@ -87,8 +88,10 @@ def test_every_section_and_chart_renders_offline(browser: Browser, tmp_path: Pat
     page.write_text(render_html("fleetlake report", ["test"], sections), encoding="utf-8")
     facts = render_in_browser(browser, page, tmp_path / "report.png")
     assert facts["sections"] == [[s, "ok"] for s in SECTIONS]
-    drawn = {chart: (w, h, marks) for chart, w, h, marks in facts["charts"]}
+    drawn = {chart: (w, h, marks) for chart, w, h, marks, _, _ in facts["charts"]}
     assert sorted(drawn) == sorted(CHARTS)
+    for chart, _, _, _, accessible_title, visible_title in facts["charts"]:
+        assert accessible_title and accessible_title == visible_title, chart
     for chart, (width, height, marks) in drawn.items():
         assert width > 300 and height > 60, chart
         if chart != "dq-validate":
@@ -100,7 +103,7 @@ def test_every_section_and_chart_renders_offline(browser: Browser, tmp_path: Pat
 def test_the_report_of_a_real_lake_renders_offline(browser: Browser, built: Path) -> None:
     facts = render_in_browser(browser, built, built.with_suffix(".png"))
     assert [s for s, _ in facts["sections"]] == SECTIONS
-    kpi_charts = [c for c, w, h, marks in facts["charts"] if c.startswith("kpi-") and marks > 0]
+    kpi_charts = [c for c, _, _, marks, _, _ in facts["charts"] if c.startswith("kpi-") and marks]
     assert kpi_charts == [f"kpi-{n:02d}" for n in range(1, 13)]
 
 

@@ -31,12 +31,12 @@ def test_sections_say_what_is_missing(built: Path) -> None:
     assert states == {
         "kpis": "ok",
         "quality": "ok",
-        "postgres": "not available",
+        "postgres": "not configured",
         "warehouse": "not configured",
         "serverless": "not configured",
         "dataflow": "ok",
     }
-    assert "No reports/pg_explain.json" in html and "No warehouse at" in html
+    assert "No Postgres is configured" in html and "No warehouse at" in html
     assert "validate: all" in html and "checks passed" in html
 
 

@@ -138,7 +138,8 @@ def test_postgres_and_serverless_from_saved_results(tmp_path: Path) -> None:
 
 
 def test_absent_or_corrupt_saved_results(tmp_path: Path) -> None:
-    assert postgres_section(tmp_path / "none.json").status == NOT_AVAILABLE
+    assert postgres_section(tmp_path / "none.json").status == NOT_CONFIGURED
+    assert postgres_section(tmp_path / "none.json", configured=True).status == NOT_AVAILABLE
     assert serverless_section(tmp_path / "none.json").status == NOT_CONFIGURED
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
