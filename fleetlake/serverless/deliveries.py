@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fleetlake.serverless.dynamo import apply_conditional, from_item, if_newer
+from fleetlake.serverless.dynamo import from_item, update_if_newer
 from fleetlake.serverless.models import DeliveryUpdate, epoch_us, format_time
 
 if TYPE_CHECKING:
@@ -27,27 +27,24 @@ def latest_per_delivery(updates: list[DeliveryUpdate]) -> list[DeliveryUpdate]:
     return list(latest.values())
 
 
-def apply_updates(clients: Clients, updates: list[DeliveryUpdate]) -> int:
-    """Store each delivery's newest update of the batch unless the table holds a newer (or the
-    same) event; returns how many states changed."""
+def apply_update(clients: Clients, update: DeliveryUpdate) -> bool:
+    """Store the update unless the table already holds a newer (or the same) event.
+
+    Returns True when the state changed.
+    """
+    attributes = {
+        "delivery_status": update.status,
+        "event_us": epoch_us(update.time),
+        "event_id": update.event_id,
+        "event_time": format_time(update.time),
+        "recipient_signature": update.signature,
+        "completed": update.status in COMPLETED_STATUSES,
+    }
     table = clients.names.deliveries_table
-    writes = [
-        if_newer(
-            table,
-            "delivery_id",
-            u.delivery_id,
-            {
-                "delivery_status": u.status,
-                "event_us": epoch_us(u.time),
-                "event_id": u.event_id,
-                "event_time": format_time(u.time),
-                "recipient_signature": u.signature,
-                "completed": u.status in COMPLETED_STATUSES,
-            },
-        )
-        for u in latest_per_delivery(updates)
-    ]
-    return sum(apply_conditional(clients.dynamodb, writes))
+    written, _ = update_if_newer(
+        clients.dynamodb, table, "delivery_id", update.delivery_id, attributes
+    )
+    return written
 
 
 def get_delivery(clients: Clients, delivery_id: int) -> dict[str, Any] | None:

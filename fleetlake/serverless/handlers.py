@@ -23,7 +23,7 @@ from fleetlake.serverless.models import (
 from fleetlake.serverless.proxy import Request, proxy_handler
 from fleetlake.serverless.resources import clients
 from fleetlake.serverless.routes import get_route
-from fleetlake.serverless.tracking import get_tracking, track_vehicles
+from fleetlake.serverless.tracking import get_tracking, track_vehicle
 
 
 @proxy_handler
@@ -79,7 +79,7 @@ def eta(request: Request) -> tuple[int, dict[str, Any]]:
         time=time,
     )
     route = _known_route(ping.route_id)
-    (result,) = track_vehicles(clients(), {route.route_id: route}, [ping])
+    result = track_vehicle(clients(), {route.route_id: route}, [ping])
     return 200, {"recorded": result.recorded, "alerts": len(result.alerts)} | vars(result.estimate)
 
 

@@ -7,15 +7,16 @@ a batch after an error or a timeout causes no double counting.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from fleetlake.serverless.deliveries import apply_updates
+from fleetlake.serverless.deliveries import apply_update, latest_per_delivery
 from fleetlake.serverless.models import DeliveryUpdate, EventError, GpsPing, parse_event
 from fleetlake.serverless.raw_events import write_raw
 from fleetlake.serverless.routes import Route, get_route
-from fleetlake.serverless.tracking import track_vehicles
+from fleetlake.serverless.tracking import track_vehicle
 
 if TYPE_CHECKING:
     from fleetlake.serverless.resources import Clients
@@ -84,9 +85,12 @@ def ingest_batch(
         return result
     write_raw(clients, unique)
     updates = [e for e in unique if isinstance(e, DeliveryUpdate)]
-    result.deliveries_updated = apply_updates(clients, updates)
-    pings = [e for e in unique if isinstance(e, GpsPing)]
+    result.deliveries_updated = sum(apply_update(clients, u) for u in latest_per_delivery(updates))
+    by_vehicle: dict[int, list[GpsPing]] = defaultdict(list)
+    for e in unique:
+        if isinstance(e, GpsPing):
+            by_vehicle[e.vehicle_id].append(e)
     known = {k: v for k, v in routes.items() if v is not None}
-    for tracked in track_vehicles(clients, known, pings):
-        result.alerts.extend(tracked.alerts)
+    for pings in by_vehicle.values():
+        result.alerts.extend(track_vehicle(clients, known, pings).alerts)
     return result

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class StreamOptions:
-    ping_minutes: float = 10.0
+    ping_minutes: float = 1.0  # trackers report every 30-60 s
     deviation_share: float = 0.03  # trips that leave their route for a while
     deviation_km: float = 25.0
     duplicate_share: float = 0.01  # events sent a second time, later

@@ -1,9 +1,9 @@
 """Vehicle tracking: ETA to the trip's destination and route-deviation alerts.
 
 Each GPS ping is compared with its route's path (distance to the nearest segment). A deviation
-*episode* starts at the first ping of a trip beyond the threshold after one within it (or after
-the vehicle's stored state); only an episode start raises an alert, so an ongoing deviation
-alerts once. The alert id is derived from the ping that started the episode and written with a
+*episode* starts at the first ping beyond the threshold after one within it (or after the
+vehicle's stored state); only an episode start raises an alert, so an ongoing deviation alerts
+once. The alert id is derived from the ping that started the episode and written with a
 condition, so a retried or duplicated ping never alerts twice. Pings older than the vehicle's
 stored state update nothing and raise nothing.
 """
@@ -16,14 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from fleetlake.serverless.dynamo import (
-    ConditionalUpdate,
-    apply_conditional,
-    batch_get,
-    from_item,
-    is_conditional_failure,
-    to_item,
-)
+from fleetlake.serverless.dynamo import from_item, is_conditional_failure, to_item, update_if_newer
 from fleetlake.serverless.geometry import distance_to_path_km, haversine_km
 from fleetlake.serverless.models import GpsPing, epoch_us, format_time
 
@@ -89,93 +82,31 @@ class TrackResult:
     alerts: list[dict[str, Any]]
 
 
-@dataclass
-class _Plan:
-    """One vehicle's pings of a batch, time-ordered, with their estimates."""
-
-    pings: list[GpsPing]
-    estimates: list[Estimate]
-
-    @property
-    def last_key(self) -> tuple[int, str]:
-        return epoch_us(self.pings[-1].time), self.pings[-1].event_id
-
-
-def _write(table: str, plan: _Plan, previous: dict[str, Any] | None) -> ConditionalUpdate:
-    """The tracking update, conditional on the item still being what was read (optimistic
-    concurrency), so the alert decision below is made against the state it replaces."""
-    last = plan.estimates[-1]
-    attributes = {k: v for k, v in asdict(last).items() if k != "vehicle_id"}
-    attributes |= dict(zip(("event_us", "event_id"), plan.last_key, strict=True))
-    if previous is None:
-        return ConditionalUpdate(
-            table, "vehicle_id", last.vehicle_id, attributes, "attribute_not_exists(vehicle_id)"
-        )
-    return ConditionalUpdate(
-        table,
-        "vehicle_id",
-        last.vehicle_id,
-        attributes,
-        "event_us = :read_us AND event_id = :read_id",
-        {":read_us": previous["event_us"], ":read_id": previous["event_id"]},
-    )
-
-
-def _episode_starts(plan: _Plan, previous: dict[str, Any] | None) -> list[int]:
-    """Indexes of the pings that start a deviation episode."""
-    starts = []
-    was_deviating = bool(previous and previous.get("deviating"))
-    trip = previous.get("trip_id") if previous else None
-    for i, (ping, est) in enumerate(zip(plan.pings, plan.estimates, strict=True)):
-        if ping.trip_id != trip:
-            was_deviating, trip = False, ping.trip_id
-        if est.deviating and not was_deviating:
-            starts.append(i)
-        was_deviating = est.deviating
-    return starts
-
-
-def track_vehicles(
-    clients: Clients, routes: dict[int, Route], pings: list[GpsPing]
-) -> list[TrackResult]:
-    """Record each vehicle's newest ping of a batch (ETA, distance off route) and raise alerts
-    for the deviation episodes the batch starts. Two DynamoDB calls in the common case."""
+def track_vehicle(clients: Clients, routes: dict[int, Route], pings: list[GpsPing]) -> TrackResult:
+    """Record one vehicle's newest ping of a batch and raise alerts for deviation episodes."""
     threshold = clients.names.deviation_threshold_km
-    table = clients.names.tracking_table
-    plans: dict[int, _Plan] = {}
-    for ping in sorted(pings, key=lambda p: (p.time, p.event_id)):
-        plan = plans.setdefault(ping.vehicle_id, _Plan([], []))
-        plan.pings.append(ping)
-        plan.estimates.append(estimate(ping, routes[ping.route_id], threshold))
-    results: list[TrackResult] = []
-    pending = sorted(plans)
-    for _ in range(10):  # re-read and retry vehicles a concurrent batch updated meanwhile
-        if not pending:
-            break
-        stored = batch_get(clients.dynamodb, table, "vehicle_id", pending)
-        writes: list[tuple[int, ConditionalUpdate]] = []
-        for vehicle in pending:
-            plan, previous = plans[vehicle], stored.get(vehicle)
-            if previous and (int(previous["event_us"]), previous["event_id"]) >= plan.last_key:
-                results.append(TrackResult(False, plan.estimates[-1], []))  # stale
-            else:
-                writes.append((vehicle, _write(table, plan, previous)))
-        done = apply_conditional(clients.dynamodb, [w for _, w in writes])
-        pending = []
-        for (vehicle, _), written in zip(writes, done, strict=True):
-            if not written:
-                pending.append(vehicle)
-                continue
-            plan, previous = plans[vehicle], stored.get(vehicle)
-            alerts = [
-                alert
-                for i in _episode_starts(plan, previous)
-                if (alert := raise_alert(clients, plan.pings[i], plan.estimates[i]))
-            ]
-            results.append(TrackResult(True, plan.estimates[-1], alerts))
-    if pending:
-        raise RuntimeError(f"vehicles {pending} kept changing concurrently; batch not recorded")
-    return results
+    pings = sorted(pings, key=lambda p: (p.time, p.event_id))
+    estimates = [estimate(p, routes[p.route_id], threshold) for p in pings]
+    last, last_ping = estimates[-1], pings[-1]
+    attributes = {k: v for k, v in asdict(last).items() if k != "vehicle_id"}
+    attributes |= {"event_us": epoch_us(last_ping.time), "event_id": last_ping.event_id}
+    written, previous = update_if_newer(
+        clients.dynamodb, clients.names.tracking_table, "vehicle_id", last.vehicle_id, attributes
+    )
+    if not written:
+        return TrackResult(False, last, [])
+    was_deviating = bool(previous.get("deviating")) and previous.get("trip_id") == pings[0].trip_id
+    alerts = []
+    for i, (ping, est) in enumerate(zip(pings, estimates, strict=True)):
+        if i > 0 and pings[i - 1].trip_id == ping.trip_id:
+            was_deviating = estimates[i - 1].deviating
+        elif i > 0:
+            was_deviating = False
+        if est.deviating and not was_deviating:
+            alert = raise_alert(clients, ping, est)
+            if alert:
+                alerts.append(alert)
+    return TrackResult(True, last, alerts)
 
 
 def raise_alert(clients: Clients, ping: GpsPing, est: Estimate) -> dict[str, Any] | None:

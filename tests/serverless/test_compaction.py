@@ -14,7 +14,7 @@ from tests.serverless.lake_tables import LAKE_END, deliveries_table, routes_tabl
 
 def stream():
     routes = routes_from_table(routes_table())
-    options = StreamOptions(duplicate_share=0.1, late_share=0.1)
+    options = StreamOptions(ping_minutes=10.0, duplicate_share=0.1, late_share=0.1)
     return build_stream(trips_table(), deliveries_table(), routes, LAKE_END, options)
 
 

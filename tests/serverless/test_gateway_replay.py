@@ -80,6 +80,7 @@ def test_gateway_enforces_the_api_key(gateway, aws, monkeypatch):
 
 
 def stream(**options):
+    options.setdefault("ping_minutes", 10.0)
     routes = routes_from_table(routes_table())
     return build_stream(
         trips_table(), deliveries_table(), routes, LAKE_END, StreamOptions(**options)
