@@ -9,7 +9,6 @@ import pytest
 from fleetlake.config import Config
 from fleetlake.report import build_report
 
-
 PG_VARIABLES = ("PGHOST", "PGDATABASE")  # either one means "Postgres configured"
 
 
