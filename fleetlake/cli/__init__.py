@@ -10,6 +10,7 @@ from fleetlake.cli.app import main
 from fleetlake.cli import lake_commands  # noqa: F401  (registers gen, simulate, validate, demo)
 from fleetlake.cli import report  # noqa: F401  (registers report)
 from fleetlake.cli import pg, kpi  # noqa: F401  (pg load, pg explain; kpi, kpi check)
+from fleetlake.cli import serverless  # noqa: F401  (serve, load-routes, replay, compact)
 from fleetlake.cli import warehouse  # noqa: F401  (warehouse load, warehouse status)
 
 __all__ = ["main"]
