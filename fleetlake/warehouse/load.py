@@ -22,7 +22,7 @@ from fleetlake.config import Config
 from fleetlake.schema import TABLES
 from fleetlake.warehouse.calendar import date_rows, time_rows
 from fleetlake.warehouse.dimensions import DimCounts, apply_dimension, plan_dimension
-from fleetlake.warehouse.model import DIMENSIONS, DimSpec, portable_sql_type
+from fleetlake.warehouse.model import DIMENSIONS, WAREHOUSE_TABLES, DimSpec, portable_sql_type
 from fleetlake.warehouse.prepare import REJECT_SCHEMA, Prepared, prepare_dimension, prepare_facts
 from fleetlake.warehouse.targets import Target, run_script
 
@@ -73,7 +73,9 @@ class RunSummary:
 
 
 def ensure_schema(target: Target) -> None:
-    """Create missing tables, the unknown members and dim_time (idempotent)."""
+    """Create missing tables, the unknown members and dim_time (idempotent; quick when done)."""
+    if set(WAREHOUSE_TABLES) <= set(target.tables()):
+        return
     run_script(target, "schema.sql")
     run_script(target, "unknown_members.sql")
     if target.query("SELECT COUNT(*) FROM dim_time")[0][0] <= 1:
@@ -128,28 +130,36 @@ def apply_batch(
     facts = prepare_facts(batch.trips, batch.deliveries, batch.routes, config)
     rejects = pa.concat_tables([p.rejects for _, p in prepared_dims] + [facts.rejects])
 
+    # Dimensions without changes in this batch are left alone (no staging, no plan, no DML).
+    changed = [dim for dim, prepared in prepared_dims if prepared.rows.num_rows]
     for dim, prepared in prepared_dims:
-        ensure_tracked_columns(target, dim, prepared.rows.schema)
-        target.stage(dim.stage, prepared.rows)
-    target.stage("stg_fact_deliveries", facts.rows)
+        if prepared.rows.num_rows:
+            ensure_tracked_columns(target, dim, prepared.rows.schema)
+            target.stage(dim.stage, prepared.rows)
+    has_facts = facts.rows.num_rows > 0
+    if has_facts:
+        target.stage("stg_fact_deliveries", facts.rows)
     target.stage("stg_dim_date", _calendar_for(facts.rows))
     target.stage("stg_etl_rejects", rejects.cast(REJECT_SCHEMA))
     target.stage("stg_etl_watermark", batch.partitions.cast(WATERMARK_SCHEMA))
 
-    counts: list[DimCounts] = [plan_dimension(target, dim) for dim, _ in prepared_dims]
-    run_script(target, "facts_plan.sql")
-    fact_new, fact_updated = target.query(
-        "SELECT COALESCE(SUM(CASE WHEN is_update THEN 0 ELSE 1 END), 0), "
-        "COALESCE(SUM(CASE WHEN is_update THEN 1 ELSE 0 END), 0) FROM plan_fact_deliveries"
-    )[0]
+    counts: list[DimCounts] = [plan_dimension(target, dim) for dim in changed]
+    fact_new = fact_updated = 0
+    if has_facts:
+        run_script(target, "facts_plan.sql")
+        fact_new, fact_updated = target.query(
+            "SELECT COALESCE(SUM(CASE WHEN is_update THEN 0 ELSE 1 END), 0), "
+            "COALESCE(SUM(CASE WHEN is_update THEN 1 ELSE 0 END), 0) FROM plan_fact_deliveries"
+        )[0]
     inserted = sum(c.inserted for c in counts) + int(fact_new)
     updated = sum(c.updated for c in counts) + int(fact_updated)
 
     with target.transaction():
-        for dim, _ in prepared_dims:
+        for dim in changed:
             apply_dimension(target, dim, run_id)
-        run_script(target, "facts_delete.sql")
-        run_script(target, "facts_insert.sql", [run_id, started])
+        if has_facts:
+            run_script(target, "facts_delete.sql")
+            run_script(target, "facts_insert.sql", [run_id, started])
         run_script(target, "load_bookkeeping.sql", [run_id])
         target.execute(
             "INSERT INTO etl_runs (run_id, started_at, finished_at, status, rows_read, "

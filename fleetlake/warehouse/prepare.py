@@ -35,9 +35,19 @@ class Prepared:
     rejects: pa.Table
 
 
+_LOCAL: duckdb.DuckDBPyConnection | None = None
+
+
 def local_duckdb() -> duckdb.DuckDBPyConnection:
-    """A private in-memory DuckDB in UTC (never the session's local zone)."""
-    con = duckdb.connect()
+    """A private connection to an in-memory DuckDB, in UTC (never the session's local zone).
+
+    Each call gives a new cursor (own temporary tables and registrations) on one shared in-memory
+    database: opening a fresh DuckDB costs ~30 ms, a cursor almost nothing.
+    """
+    global _LOCAL
+    if _LOCAL is None:
+        _LOCAL = duckdb.connect()
+    con = _LOCAL.cursor()
     con.execute("SET TimeZone = 'UTC'")
     return con
 

@@ -38,6 +38,9 @@ class Target(Protocol):
     def stage(self, name: str, table: pa.Table) -> None:
         """Replace the staging table ``name`` with ``table``'s rows (outside any transaction)."""
 
+    def tables(self) -> list[str]:
+        """Lower-case names of the tables in the warehouse's schema."""
+
     def columns(self, table: str) -> list[str]:
         """Lower-case column names of a table, in order; empty if it does not exist."""
 

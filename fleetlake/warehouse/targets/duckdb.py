@@ -57,6 +57,13 @@ class DuckDBTarget:
         self._staged[name] = table  # keep the Arrow buffers alive while DuckDB scans them
         self.con.register(name, table)
 
+    def tables(self) -> list[str]:
+        rows = self.query(
+            "SELECT lower(table_name) FROM information_schema.tables "
+            "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+        )
+        return [r[0] for r in rows]
+
     def columns(self, table: str) -> list[str]:
         rows = self.query(
             "SELECT lower(column_name) FROM information_schema.columns "

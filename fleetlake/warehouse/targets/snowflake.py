@@ -119,6 +119,13 @@ class SnowflakeTarget:
             "FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE"
         )
 
+    def tables(self) -> list[str]:
+        rows = self.query(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = CURRENT_SCHEMA() AND table_type = 'BASE TABLE'"
+        )
+        return [r[0].lower() for r in rows]
+
     def columns(self, table: str) -> list[str]:
         rows = self.query(
             "SELECT column_name FROM information_schema.columns "
