@@ -6,6 +6,7 @@ file, a Snowflake target or a file locked by a running load gives a section that
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from pathlib import Path
 
@@ -32,10 +33,23 @@ def _query(con, name: str) -> pa.Table:
     return con.sql(read_sql(f"report/{name}.sql")).to_arrow_table()
 
 
+def month_range(days: list[dt.date]) -> list[str]:
+    """Every month from the earliest to the latest of ``days`` (``YYYY-MM``), gaps included."""
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    months = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
 def versions_figure(by_month: pa.Table, summary: pa.Table) -> Figure:
     """SCD2 versions that became valid per month, one line per dimension."""
     rows = by_month.to_pylist()
-    months = sorted({r["month"].strftime("%Y-%m") for r in rows})
+    months = month_range([r["month"] for r in rows])
     counts: dict[str, dict[str, float]] = defaultdict(dict)
     for r in rows:
         counts[r["dimension"]][r["month"].strftime("%Y-%m")] = float(r["versions"])

@@ -13,7 +13,7 @@ from fleetlake.report.page import NOT_AVAILABLE, NOT_CONFIGURED, OK, render_html
 from fleetlake.report.postgres import postgres_section
 from fleetlake.report.quality import quality_section
 from fleetlake.report.serverless import serverless_section
-from fleetlake.report.warehouse import warehouse_section
+from fleetlake.report.warehouse import month_range, warehouse_section
 from tests.report.marks import chart_marks, series_values
 from tests.report.sources import (
     MISSING_TRIPS_DAY,
@@ -92,6 +92,40 @@ def test_warehouse_versions_runs_and_rejects(tmp_path: Path) -> None:
     summary = {row[0]: row for row in section.figures[0].table.rows}
     assert summary["dim_driver"] == ["dim_driver", "1", "3", "1", "3"]
     assert summary["dim_vehicle"] == ["dim_vehicle", "2", "3", "2", "2"]
+
+
+def test_warehouse_of_a_real_load(tiny_lake: Path, tmp_path: Path) -> None:
+    """The section over a warehouse loaded by ``load_warehouse``, checked by direct queries."""
+    import duckdb
+
+    from fleetlake.warehouse import load_warehouse
+
+    config = Config(lake=str(tiny_lake), warehouse_path=str(tmp_path / "wh.duckdb"))
+    summary = load_warehouse(config, validate=False)
+    section = warehouse_section(config)
+    assert section.status == OK
+    html = _html(section)
+    with duckdb.connect(config.warehouse_path, read_only=True) as con:
+        vehicles = con.execute(
+            "SELECT count(*), count(DISTINCT vehicle_id) FROM dim_vehicle WHERE vehicle_key <> -1"
+        ).fetchall()[0]
+        span = con.execute(
+            "SELECT min(valid_from)::DATE, max(valid_from)::DATE FROM (SELECT valid_from FROM "
+            "dim_vehicle WHERE vehicle_key <> -1 UNION ALL SELECT valid_from FROM dim_driver "
+            "WHERE driver_key <> -1)"
+        ).fetchall()[0]
+    versions = series_values(html, "wh-versions", "dim_vehicle")
+    assert sum(versions.values()) == vehicles[0]
+    assert list(versions) == month_range(span)  # every month, those without versions included
+    summary_rows = {row[0]: row for row in section.figures[0].table.rows}
+    assert summary_rows["dim_vehicle"][1:4] == [
+        str(vehicles[1]),
+        str(vehicles[0]),
+        str(vehicles[1]),
+    ]
+    assert series_values(html, "wh-runs", "rows_inserted") == {
+        f"run {summary.run_id}": float(summary.rows_inserted)
+    }
 
 
 def test_warehouse_absent_snowflake_or_unreadable(tmp_path: Path) -> None:
