@@ -215,3 +215,34 @@ def test_redact_dsn() -> None:
         redact_dsn("host=db user=me password=x dbname=f") == "host=db user=me password=*** dbname=f"
     )
     assert redact_dsn("postgresql://me:pw@db:5432/f") == "postgresql://me:***@db:5432/f"
+
+
+def test_saved_results_keep_the_shapes_their_commands_write(tmp_path: Path) -> None:
+    """Contract with ``pg explain`` and ``replay``: the report reads what they really write."""
+    import json
+
+    from fleetlake.oltp.explain import render_markdown
+    from fleetlake.serverless.replay import ReplayReport
+    from tests.report.sources import PG_EXPLAIN
+
+    assert "q09_maintenance_cost_per_km" in render_markdown(PG_EXPLAIN)
+    replay = ReplayReport(
+        sent=5,
+        accepted=4,
+        rejected=1,
+        batches=1,
+        seconds=0.5,
+        latencies_ms=[2.0, 4.0],
+        rejections={"lat": 1},
+    )
+    path = tmp_path / "replay.json"
+    path.write_text(json.dumps(replay.to_dict()), encoding="utf-8")
+    html = _html(serverless_section(path))
+    assert series_values(html, "sl-events", "events") == {
+        "sent": 5.0,
+        "accepted": 4.0,
+        "rejected": 1.0,
+        "failed": 0.0,
+    }
+    assert series_values(html, "sl-latency", "latency")["p50"] == 3.0
+    assert series_values(html, "sl-rejections", "rejected") == {"lat": 1.0}
