@@ -56,7 +56,7 @@ def warehouse_status(
     config: Config, *, target_options: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The watermark per lake table, the last runs and the row count of every table."""
-    target = open_target(config, **(target_options or {}))
+    target = open_target(config, **{"must_exist": True, **(target_options or {})})
     try:
         if not target.columns("etl_runs"):
             return {"target": target.name, "initialized": False}
@@ -97,7 +97,7 @@ def demo_summary(config: Config) -> str:
     """
     config = replace(config, warehouse_target="duckdb")
     summary = load_warehouse(config)
-    target = open_target(config)
+    target = open_target(config, must_exist=True)
     try:
         history = target.query(
             "SELECT vehicle_id, license_plate, status, valid_from, valid_to, is_current "

@@ -174,3 +174,47 @@ def test_both_targets_end_with_identical_contents(
     finally:
         left.close()
         right.close()
+
+
+def test_a_load_in_another_process_makes_the_second_refuse(lake_copy: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    config = config_for(lake_copy, tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
+         "time.sleep(60)", config.warehouse_path],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(DatabaseError, match="in use by another process"):
+            load_warehouse(config)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert load_warehouse(config) is not None
+
+
+def test_status_of_a_missing_warehouse_is_a_clear_error(tmp_path: Path) -> None:
+    config = Config(warehouse_path=str(tmp_path / "none.duckdb"))
+    with pytest.raises(DatabaseError, match="no DuckDB warehouse at"):
+        warehouse_status(config)
+    assert not (tmp_path / "none.duckdb").exists()
+
+
+@pytest.mark.s3
+def test_loads_a_lake_on_s3(moto_endpoint: str, s3_bucket: str, tmp_path: Path) -> None:
+    from datetime import date
+
+    from fleetlake.pipeline import generate_lake
+
+    uri = f"s3://{s3_bucket}/lake"
+    generate_lake(uri, sf=0.01, seed=42, start=date(2024, 1, 1), days=10, workers=1,
+                  endpoint_url=moto_endpoint)  # fmt: skip
+    config = Config(lake=uri, s3_endpoint_url=moto_endpoint,
+                    warehouse_path=str(tmp_path / "wh.duckdb"))  # fmt: skip
+    summary = load_warehouse(config)
+    assert summary is not None and summary.rows_rejected == 0 and summary.partitions_read > 10
+    assert load_warehouse(config) is None

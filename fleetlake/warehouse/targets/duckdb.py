@@ -26,20 +26,28 @@ class DuckDBTarget:
     name = "duckdb"
     dialect = "duckdb"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, must_exist: bool = False) -> None:
         self.path = path
+        if must_exist and path != ":memory:" and not Path(path).is_file():
+            raise DatabaseError(f"no DuckDB warehouse at {path} (run `fleetlake warehouse load`)")
         try:
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             self.con = duckdb.connect(path)
             self.con.execute("SET TimeZone = 'UTC'")
         except (duckdb.Error, OSError) as e:
+            if "lock" in str(e).lower():
+                raise DatabaseError(
+                    f"the DuckDB warehouse {path} is in use by another process (a load running?); "
+                    "retry when it has finished"
+                ) from e
             raise DatabaseError(f"cannot open DuckDB warehouse {path}: {_first_line(e)}") from e
         self._staged: dict[str, pa.Table] = {}
 
     @classmethod
     def from_config(cls, config: Config, **options: Any) -> DuckDBTarget:
-        return cls(options.get("path", config.warehouse_path))
+        """Options: ``path`` (overrides config), ``must_exist`` (do not create a new file)."""
+        return cls(options.get("path", config.warehouse_path), options.get("must_exist", False))
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         try:

@@ -87,6 +87,7 @@ class SnowflakeTarget:
 
     @classmethod
     def from_config(cls, config: Config, **options: Any) -> SnowflakeTarget:
+        """Options: ``connection`` (connect() parameters instead of config and environment)."""
         parameters = options.get("connection") or connection_parameters(config)
         return cls(dict(parameters))
 
