@@ -146,7 +146,10 @@ def _table_html(table: Table) -> str:
 
 
 def _figure_html(figure: Figure) -> str:
-    parts = [f'<figure id="{escape(figure.id)}" data-figure="{escape(figure.id)}">']
+    parts = [
+        f'<figure id="{escape(figure.id)}" data-figure="{escape(figure.id)}" '
+        f'aria-label="{escape(figure.title)}">'
+    ]
     parts.append(figure.chart)
     if figure.note:
         parts.append(f'<p class="note">{escape(figure.note)}</p>')

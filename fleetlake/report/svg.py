@@ -273,7 +273,6 @@ def heatmap(
     unit: Unit,
     x_label: str,
     y_label: str,
-    label_every: int = 1,
     cell_labels: Sequence[Sequence[str]] | None = None,
 ) -> str:
     """A grid of cells coloured by value (viridis); ``None`` cells are drawn grey as missing.
@@ -306,7 +305,7 @@ def heatmap(
                 f"<title>{escape(f'{label}: {shown}')}</title></rect>"
             )
     for c, col_label in enumerate(col_labels):
-        if c % label_every == 0 and col_label:
+        if col_label:  # "" leaves a column unlabelled (a calendar labels quarters only)
             body.append(
                 _text(
                     left + (c + 0.5) * cell_w,
