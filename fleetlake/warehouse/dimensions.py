@@ -17,11 +17,13 @@ from fleetlake.warehouse.targets import Target, run_script, sql_text
 class DimCounts:
     inserted: int
     updated: int
+    rejected: int = 0
 
 
 def _identifiers(dim: DimSpec) -> dict[str, str]:
     return {
         "dim": dim.table,
+        "source": dim.source,
         "stage": dim.stage,
         "plan": dim.plan,
         "key": dim.key,
@@ -35,16 +37,22 @@ def _identifiers(dim: DimSpec) -> dict[str, str]:
 def plan_dimension(target: Target, dim: DimSpec) -> DimCounts:
     """Write the plan table for ``dim`` from its staged batch; return what applying it will do."""
     ids = _identifiers(dim)
+    rejected = 0
     if dim.scd2:
         run_script(target, "scd2_plan.sql", **ids)
         updated = target.query(sql_text(target, "scd2_count_closed.sql", **ids))[0][0]
+        rejected = target.query(
+            f"SELECT COUNT(*) FROM {dim.stage} s JOIN {dim.table} d "
+            f"ON d.{dim.natural_key} = s.{dim.natural_key} AND d.valid_from = s.valid_from "
+            "WHERE d.row_hash <> s.row_hash"
+        )[0][0]
     else:
         run_script(target, "scd1_plan.sql", **ids)
         updated = target.query(f"SELECT COUNT(*) FROM {dim.plan} WHERE existing_key IS NOT NULL")[
             0
         ][0]
     inserted = target.query(f"SELECT COUNT(*) FROM {dim.plan} WHERE existing_key IS NULL")[0][0]
-    return DimCounts(int(inserted), int(updated))
+    return DimCounts(int(inserted), int(updated), int(rejected))
 
 
 def close_changed_versions(target: Target, dim: DimSpec) -> None:
@@ -66,6 +74,7 @@ def apply_dimension(target: Target, dim: DimSpec, run_id: int) -> None:
     """Apply the plan (inside the caller's transaction)."""
     ids = _identifiers(dim)
     if dim.scd2:
+        run_script(target, "scd2_reject_conflicts.sql", [run_id], **ids)
         close_changed_versions(target, dim)
         insert_new_versions(target, dim, run_id)
         repoint_facts(target, dim)

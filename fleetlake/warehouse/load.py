@@ -153,6 +153,7 @@ def apply_batch(
         )[0]
     inserted = sum(c.inserted for c in counts) + int(fact_new)
     updated = sum(c.updated for c in counts) + int(fact_updated)
+    rejected = rejects.num_rows + sum(c.rejected for c in counts)
 
     with target.transaction():
         for dim in changed:
@@ -172,7 +173,7 @@ def apply_batch(
                 batch.rows_read,
                 inserted,
                 updated,
-                rejects.num_rows,
+                rejected,
                 batch.partitions.num_rows,
                 batch.lake,
             ],
@@ -183,7 +184,7 @@ def apply_batch(
         batch.rows_read,
         inserted,
         updated,
-        rejects.num_rows,
+        rejected,
         batch.partitions.num_rows,
         perf_counter() - clock,
     )

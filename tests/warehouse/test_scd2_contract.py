@@ -129,6 +129,17 @@ def test_conflicting_duplicates_are_rejected_before_writing(target: Target) -> N
     assert_scd2_invariants(target, DIM_VEHICLE)
 
 
+def test_a_different_row_for_a_loaded_timestamp_is_rejected_not_rewritten(target: Target) -> None:
+    opening(target, 1)
+    before = table_rows(target, "dim_vehicle")
+    summary = load(target, vehicles=rows("vehicles", {"vehicle_id": 1, "status": "maintenance"}))
+    assert (summary.rows_inserted, summary.rows_updated, summary.rows_rejected) == (0, 0, 1)
+    assert table_rows(target, "dim_vehicle") == before
+    assert target.query("SELECT natural_key, reason FROM etl_rejects") == [
+        ("1", "conflicts with the loaded version with the same updated_at")
+    ]
+
+
 def test_rerunning_the_same_batch_changes_nothing(target: Target) -> None:
     batch = {
         "vehicles": rows(
