@@ -55,6 +55,7 @@ DELIVERY_EVENTS = TableSpec(
             ("delivery_status", pa.string(), False),
             ("event_time", TS, False),
             ("recipient_signature", pa.bool_()),
+            ("vehicle_id", pa.int32()),
         ]
     ),
     ("event_id",),
@@ -84,6 +85,7 @@ def _row(record: dict[str, Any]) -> dict[str, Any]:
         "delivery_status": record["status"],
         "event_time": moment,
         "recipient_signature": record.get("signature"),
+        "vehicle_id": record.get("vehicle"),
     }
 
 

@@ -123,7 +123,7 @@ def load_routes(config: Config, names: ResourceNames) -> int:
     from fleetlake.serverless.routes import put_routes, routes_from_table
 
     lake = open_lake(config.lake, endpoint_url=config.s3_endpoint_url)
-    return put_routes(Clients(names), routes_from_table(lake.current("routes")))
+    return put_routes(Clients(names), routes_from_table(lake.read("routes")))
 
 
 @contextmanager

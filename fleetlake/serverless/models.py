@@ -4,7 +4,7 @@ An event is a JSON object with an ``event_id`` and a ``type``:
 
 - ``gps``: ``vehicle``, ``trip``, ``route`` (ids), ``lat``, ``lon``, ``speed`` (km/h), ``time``
 - ``delivery``: ``delivery`` (id), ``status`` (a delivery_status), ``time``, ``signature`` (bool,
-  optional)
+  optional), ``vehicle`` (id of the reporting driver's vehicle, optional)
 
 ``time`` is ISO 8601. Without a UTC offset it is read as Colombia wall-clock time (UTC-5), the
 lake's convention. Every validation error names the offending field.
@@ -72,6 +72,7 @@ class DeliveryUpdate:
     status: str
     time: datetime  # aware, UTC
     signature: bool | None
+    vehicle_id: int | None = None
 
     kind = "delivery"
 
@@ -83,6 +84,7 @@ class DeliveryUpdate:
             "status": self.status,
             "time": format_time(self.time),
             "signature": self.signature,
+            "vehicle": self.vehicle_id,
         }
 
 
@@ -184,6 +186,7 @@ def parse_event(raw: Any, now: datetime) -> FleetEvent:
             status=status,
             time=parse_time(_require(raw, "time"), "time", now),
             signature=signature,
+            vehicle_id=None if raw.get("vehicle") is None else parse_id(raw["vehicle"], "vehicle"),
         )
     raise EventError("type", f"must be 'gps' or 'delivery', got {str(kind)[:20]!r}")
 

@@ -13,7 +13,6 @@ import http.client
 import json
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -35,8 +34,9 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class StreamOptions:
     ping_minutes: float = 1.0  # trackers report every 30-60 s
-    deviation_share: float = 0.03  # trips that leave their route for a while
+    deviation_share: float = 0.05  # trips that leave their route for a while
     deviation_km: float = 25.0
+    deviation_minutes: float = 20.0
     duplicate_share: float = 0.01  # events sent a second time, later
     late_share: float = 0.01  # events sent after later ones
     seed: int = 42
@@ -65,7 +65,8 @@ def _pings(trip: dict, route: Route, end: datetime, rng, options: StreamOptions)
     hours = max((arrival - departure).total_seconds() / 3600, 1e-6)
     count = int(hours * 60 // options.ping_minutes) + 1
     deviate = rng.random() < options.deviation_share and count >= 8
-    off_route = range(count // 2, count // 2 + 3) if deviate else range(0)
+    stretch = max(3, round(options.deviation_minutes / options.ping_minutes))
+    off_route = range(count // 2, min(count - 1, count // 2 + stretch)) if deviate else range(0)
     events = []
     for k in range(count):
         moment = departure + timedelta(minutes=k * options.ping_minutes)
@@ -90,6 +91,7 @@ def _pings(trip: dict, route: Route, end: datetime, rng, options: StreamOptions)
 
 
 def _delivery_updates(delivery: dict, trip: dict) -> list[dict]:
+    """Status updates as the driver's app sends them (tagged with the trip's vehicle)."""
     departure = trip["departure_datetime"]
     status = delivery["delivery_status"]
     steps: list[tuple[str, datetime]] = []
@@ -106,6 +108,7 @@ def _delivery_updates(delivery: dict, trip: dict) -> list[dict]:
             "status": name,
             "time": _iso(moment),
             "signature": bool(delivery["recipient_signature"]) if name == "delivered" else None,
+            "vehicle": trip["vehicle_id"],
         }
         for name, moment in steps
     ]
@@ -236,42 +239,48 @@ class _Client:
 def post_stream(
     url: str,
     events: list[dict[str, Any]],
-    batch_size: int = 100,
+    batch_size: int = 500,
     concurrency: int = 16,
     rate: float | None = None,
     api_key: str | None = None,
     retries: int = 3,
-    timeout: float = 30.0,
+    timeout: float = 60.0,
 ) -> ReplayReport:
-    """POST the events in batches from ``concurrency`` threads, at most ``rate`` events/s.
+    """POST the events from ``concurrency`` clients, at most ``rate`` events/s overall.
 
+    Like a fleet of devices, each client sends the events of its own vehicles (``vehicle``
+    field), in stream order, one batch after another; vehicles are spread evenly over clients.
     A batch that gets no answer (connection refused or reset, timeout, 5xx) is retried with
     backoff, which is safe because ingest is idempotent; after ``retries`` it counts as failed.
     """
-    batches = [events[i : i + batch_size] for i in range(0, len(events), batch_size)]
-    report = ReplayReport(sent=len(events), batches=len(batches))
+    vehicles = sorted({int(e.get("vehicle") or 0) for e in events})
+    lane = {v: i % max(1, concurrency) for i, v in enumerate(vehicles)}
+    lanes: dict[int, list[dict[str, Any]]] = {}
+    for e in events:
+        lanes.setdefault(lane[int(e.get("vehicle") or 0)], []).append(e)
+    queues = [
+        [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+        for chunk in lanes.values()
+    ]
+    report = ReplayReport(sent=len(events), batches=sum(len(q) for q in queues))
     lock = threading.Lock()
-    planned = (
-        np.concatenate([[0], np.cumsum([len(b) for b in batches])[:-1]]) / rate if rate else None
-    )
-    work: Iterator[int] = iter(range(len(batches)))
-    start = time.perf_counter()
+    pace = {"next": time.perf_counter()}  # when the next event may leave, shared by all clients
 
-    def worker() -> None:
+    def client_loop(batches: list[list[dict[str, Any]]]) -> None:
         client = _Client(url, api_key, timeout)
-        while True:
+        for batch in batches:
+            if rate:
+                with lock:
+                    due = pace["next"]
+                    pace["next"] = max(due, time.perf_counter()) + len(batch) / rate
+                time.sleep(max(0.0, due - time.perf_counter()))
+            outcome = _send(client, json.dumps({"events": batch}).encode(), retries)
             with lock:
-                index = next(work, None)
-            if index is None:
-                return
-            if planned is not None:
-                time.sleep(max(0.0, start + planned[index] - time.perf_counter()))
-            body = json.dumps({"events": batches[index]}).encode()
-            outcome = _send(client, body, retries)
-            with lock:
-                _record(report, outcome, len(batches[index]))
+                _record(report, outcome, len(batch))
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, concurrency))]
+    start = time.perf_counter()
+    pace["next"] = start
+    threads = [threading.Thread(target=client_loop, args=(q,), daemon=True) for q in queues]
     for t in threads:
         t.start()
     for t in threads:
@@ -330,7 +339,7 @@ def lake_stream(
         raise ServiceError(
             f"no trips to replay from {since}: the lake covers {lake.manifest.start} to {end}"
         )
-    routes = routes_from_table(lake.current("routes"))
+    routes = routes_from_table(lake.read("routes"))
     return build_stream(
         lake.read("trips", since, until),
         lake.read("deliveries", since, until),

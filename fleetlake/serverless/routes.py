@@ -61,12 +61,18 @@ class Route:
 
 
 def routes_from_table(table: pa.Table) -> list[Route]:
-    """Routes from the lake's current ``routes`` table (schema ``fleetlake.schema.ROUTES``).
+    """Routes from the lake's ``routes`` table (schema ``fleetlake.schema.ROUTES``): its change
+    log or its current state — the latest row per route (by ``updated_at``) is used.
 
     The path is the ``waypoints`` column when present, else origin -> destination.
     """
-    routes = []
+    latest: dict[int, dict[str, Any]] = {}
     for row in table.to_pylist():
+        seen = latest.get(row["route_id"])
+        if seen is None or row["updated_at"] >= seen["updated_at"]:
+            latest[row["route_id"]] = row
+    routes = []
+    for route_id, row in sorted(latest.items()):
         path = tuple((p["lat"], p["lon"]) for p in (row.get("waypoints") or []))
         if len(path) < 2:
             path = (
@@ -75,7 +81,7 @@ def routes_from_table(table: pa.Table) -> list[Route]:
             )
         routes.append(
             Route(
-                route_id=int(row["route_id"]),
+                route_id=int(route_id),
                 route_code=row["route_code"],
                 path=path,
                 distance_km=float(row["distance_km"]),

@@ -122,7 +122,7 @@ def test_replay_in_order_raises_one_alert_per_deviating_trip(gateway, aws):
 
     put_routes(aws, routes_from_table(routes_table()))
     events = stream(duplicate_share=0.0, late_share=0.0, deviation_share=1.0)
-    report = post_stream(gateway.url, events, batch_size=10, concurrency=1)
+    report = post_stream(gateway.url, events, batch_size=10, concurrency=4)
     assert (report.accepted, report.rejected, report.failed) == (len(events), 0, 0)
     alerts = scan(aws, aws.names.alerts_table)
     assert sorted(int(a["trip_id"]) for a in alerts) == [1, 2, 4]
