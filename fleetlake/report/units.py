@@ -26,19 +26,19 @@ class Unit:
         return f"{self.prefix}{float(value):,.{self.decimals}f}{self.suffix}"
 
     def tick(self, value: float, step: float) -> str:
-        """A short axis tick: no unit text (the axis label carries it), k/M for big numbers.
+        """A short axis tick: no unit text (the axis label carries it).
 
-        Decimals follow the tick step, so ticks read 0, 20, 40 rather than 0.0, 20.0, 40.0.
+        The step decides the form, so one axis reads alike: 0, 5k, 10k or 0, 0.5, 1.0.
         """
         step = abs(step) or 1.0
-        magnitude = abs(value)
-        if magnitude >= 1e6:
-            return f"{value / 1e6:,.1f}M".replace(".0M", "M")
-        if magnitude >= 1e4:
-            return f"{value / 1e3:,.0f}k"
+        if value == 0:
+            return "0"
+        if step >= 1e6:
+            return f"{value / 1e6:,g}M"
+        if step >= 1e3:
+            return f"{value / 1e3:,g}k"
         decimals = max(0, math.ceil(-math.log10(step))) if step < 1 else 0
         return f"{value:,.{decimals}f}"
-
 
 COUNT = Unit("count")
 COP = Unit("COP", prefix="COP ")
