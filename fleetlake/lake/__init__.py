@@ -16,7 +16,7 @@ import pyarrow.dataset as ds
 from fleetlake.errors import LakeError
 from fleetlake.lake.manifest import Manifest, PartitionInfo, read_manifest
 from fleetlake.lake.storage import LocalStorage, Storage, open_storage
-from fleetlake.schema import ENTITY_TABLES, PARTITION_COLUMN, TABLES, UPDATED_AT
+from fleetlake.schema import ENTITY_TABLES, TABLES, UPDATED_AT
 
 if TYPE_CHECKING:
     import duckdb
@@ -84,34 +84,19 @@ class Lake:
             [as_of, as_of],
         ).arrow().read_all()
 
-    def register_duckdb(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        as_of: datetime | None = None,
-        partition_column: bool = False,
-    ) -> None:
-        """Create views: event tables, entity current state, and ``<entity>_history`` change logs.
-
-        With ``partition_column`` every view also carries the hive partition column ``date``.
-        """
+    def register_duckdb(self, con: duckdb.DuckDBPyConnection, as_of: datetime | None = None) -> None:
+        """Create views: event tables, entity current state, and ``<entity>_history`` change logs."""
         for name, spec in TABLES.items():
             source = f"{name}_history" if spec.is_entity else name
             files = self.files(name)
             if isinstance(self.storage, LocalStorage) and files:
                 listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-                hive = f", hive_partitioning = {str(partition_column).lower()}"
                 con.execute(
-                    f"CREATE OR REPLACE VIEW {source} AS SELECT * FROM read_parquet([{listed}]{hive})"
+                    f"CREATE OR REPLACE VIEW {source} AS SELECT * FROM read_parquet([{listed}])"
                 )
                 continue
             relation = f"__lake_{name}"
-            if files:
-                con.register(relation, self._partitioned_dataset(name, files)
-                             if partition_column else self.dataset(name))
-            else:
-                table_schema = spec.schema.append(pa.field(PARTITION_COLUMN, pa.string())) \
-                    if partition_column else spec.schema
-                con.register(relation, table_schema.empty_table())
+            con.register(relation, self.dataset(name) if files else spec.schema.empty_table())
             con.execute(f"CREATE OR REPLACE VIEW {source} AS SELECT * FROM {relation}")
         cutoff = "" if as_of is None else f"WHERE {UPDATED_AT} <= TIMESTAMP '{as_of.isoformat(' ')}'"
         for spec in ENTITY_TABLES:
@@ -120,14 +105,6 @@ class Lake:
                     QUALIFY row_number() OVER (PARTITION BY {spec.id_column}
                                                ORDER BY {UPDATED_AT} DESC) = 1"""
             )
-
-    def _partitioned_dataset(self, table: str, files: list[str]):
-        return ds.dataset(
-            files, format="parquet", filesystem=self.storage.filesystem,
-            partitioning=ds.partitioning(pa.schema([(PARTITION_COLUMN, pa.string())]),
-                                         flavor="hive"),
-            partition_base_dir=self.storage.path(table),
-        )
 
     @staticmethod
     def _spec(table: str):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pyarrow as pa
@@ -21,6 +21,7 @@ from fleetlake.lake import Lake
 from fleetlake.lake.manifest import PartitionInfo
 
 SAMPLE = 3
+DATE_FIELD = pa.field(schema.PARTITION_COLUMN, pa.date32())
 
 
 @dataclass(frozen=True)
@@ -141,27 +142,45 @@ AGGREGATE_RULES: tuple[tuple[str, str], ...] = (
 
 
 def validate_lake(lake: Lake) -> ValidationReport:
-    """Check the lake; the report lists every violated rule with a count and examples."""
+    """Check the lake; the report lists every violated rule with a count and examples.
+
+    Each partition file is read once: hashed for the manifest pass, then decoded for the data pass
+    (files that fail the manifest pass are reported and left out of the data pass).
+    """
     import duckdb
 
     report = ValidationReport(lake.uri)
-    unreadable = _check_manifest(lake, report)
+    _check_days(lake, report)
+    report.checks.append("manifest: files exist, hashes and row counts match")
     con = duckdb.connect()
+    problems: list[str] = []
     try:
-        _load_tables(_without(lake, unreadable), con)
+        for spec in schema.TABLES.values():
+            table = _read_checked(lake, spec, report, problems)
+            source = f"{spec.name}_history" if spec.is_entity else spec.name
+            con.register(f"__{source}", table)
+            con.execute(f"CREATE TABLE {source} AS SELECT * FROM __{source}")
+            con.unregister(f"__{source}")
+        if problems:
+            report.violations.append(Violation("manifest: partition files", len(problems),
+                                               tuple(problems[:SAMPLE])))
+        for spec in schema.ENTITY_TABLES:  # when each entity first appears in its change log
+            con.execute(
+                f"CREATE TABLE {spec.name}_first AS SELECT {spec.id_column} AS id, "
+                f"min(updated_at) AS first_at FROM {spec.name}_history GROUP BY 1"
+            )
         for spec in schema.TABLES.values():
             source = f"{spec.name}_history" if spec.is_entity else spec.name
             keys = ", ".join(spec.primary_key)
             _collect(report, con, f"{spec.name}.primary key unique",
                      f"SELECT concat_ws('/', {keys}) FROM {source} GROUP BY {keys} "
                      f"HAVING count(*) > 1")
-            column = spec.partition_by
             _collect(report, con, f"{spec.name}.rows in their date partition",
                      f"SELECT concat_ws('/', {keys}) FROM {source} "
-                     f"WHERE CAST({column} AS DATE) <> CAST(\"date\" AS DATE)"
+                     f"WHERE CAST({spec.partition_by} AS DATE) <> \"date\""
                      if spec.name != "deliveries" else
                      "SELECT d.delivery_id::VARCHAR FROM deliveries d JOIN trips t USING (trip_id) "
-                     "WHERE CAST(t.departure_datetime AS DATE) <> CAST(d.\"date\" AS DATE)")
+                     "WHERE CAST(t.departure_datetime AS DATE) <> d.\"date\"")
         for rule, table, condition, label in RULES:
             _collect(report, con, rule, f"SELECT {label}::VARCHAR FROM {table} WHERE {condition}")
         for rule, query in AGGREGATE_RULES:
@@ -180,35 +199,7 @@ def _collect(report: ValidationReport, con, rule: str, query: str) -> None:
         report.violations.append(Violation(rule, int(count), tuple(str(e) for e in examples)))
 
 
-def _load_tables(lake: Lake, con) -> None:
-    """Materialise every table (with its partition column) once: the rules scan them many times."""
-    lake.register_duckdb(con, partition_column=True)
-    for spec in schema.TABLES.values():
-        source = f"{spec.name}_history" if spec.is_entity else spec.name
-        con.execute(f"CREATE TABLE __{source} AS SELECT * FROM {source}")
-        con.execute(f"CREATE OR REPLACE VIEW {source} AS SELECT * FROM __{source}")
-    for spec in schema.ENTITY_TABLES:  # when each entity first appears in its change log
-        con.execute(
-            f"CREATE TABLE {spec.name}_first AS SELECT {spec.id_column} AS id, "
-            f"min(updated_at) AS first_at FROM {spec.name}_history GROUP BY 1"
-        )
-
-
-def _without(lake: Lake, files: set[str]) -> Lake:
-    """The lake minus partitions whose files are missing or corrupted (already reported)."""
-    if not files:
-        return lake
-    empty = PartitionInfo(0, None, None)
-    days = tuple(
-        replace(entry, tables={name: empty if part.file in files else part
-                               for name, part in entry.tables.items()})
-        for entry in lake.manifest.days
-    )
-    return Lake(lake.storage, replace(lake.manifest, days=days))
-
-
-def _check_manifest(lake: Lake, report: ValidationReport) -> set[str]:
-    """Check the manifest against the files; returns the files that cannot be trusted."""
+def _check_days(lake: Lake, report: ValidationReport) -> None:
     manifest = lake.manifest
     report.checks.append("manifest: every day of the window has an entry")
     listed = {entry.day for entry in manifest.days}
@@ -221,23 +212,24 @@ def _check_manifest(lake: Lake, report: ValidationReport) -> set[str]:
     if missing:
         report.violations.append(Violation("manifest: days without an entry", len(missing),
                                            tuple(missing[:SAMPLE])))
-    report.checks.append("manifest: files exist, hashes and row counts match")
-    files = [(entry.day, name, part) for entry in manifest.days
-             for name, part in entry.tables.items() if part.file]
-    problems: list[str] = []
-    unreadable: set[str] = set()
-    contents = _read_all(lake, [part.file for _, _, part in files])
-    for (day, name, part), data in zip(files, contents, strict=True):
-        report.rows[name] = report.rows.get(name, 0) + part.rows
-        report.partitions[name] = report.partitions.get(name, 0) + 1
+
+
+def _read_checked(lake: Lake, spec: schema.TableSpec, report: ValidationReport,
+                  problems: list[str]) -> pa.Table:
+    """The table's partitions that match the manifest, with their ``date`` partition column."""
+    parts = sorted(lake.manifest.partitions.get(spec.name, {}).items())
+    contents = _read_all(lake, [part.file for _, part in parts])
+    tables = [spec.schema.append(DATE_FIELD).empty_table()]
+    for (day, part), data in zip(parts, contents, strict=True):
+        report.rows[spec.name] = report.rows.get(spec.name, 0) + part.rows
+        report.partitions[spec.name] = report.partitions.get(spec.name, 0) + 1
         problem = _file_problem(part, data)
         if problem:
             problems.append(f"{part.file} {problem}")
-            unreadable.add(part.file)
-    if problems:
-        report.violations.append(Violation("manifest: partition files", len(problems),
-                                           tuple(problems[:SAMPLE])))
-    return unreadable
+            continue
+        table = pq.read_table(pa.BufferReader(data))
+        tables.append(table.append_column(DATE_FIELD, pa.array([day] * len(table), pa.date32())))
+    return pa.concat_tables(tables)
 
 
 def _file_problem(part: PartitionInfo, data: bytes | None) -> str | None:
