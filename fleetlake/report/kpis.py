@@ -166,52 +166,43 @@ def ranking(table: pa.Table) -> Callable[[str, str], str]:
     return _bars(head, labels, measures, "Rank among drivers (1 = best)", COUNT)
 
 
+ChartOf = Callable[[pa.Table], Callable[[str, str], str]]
+
+
+def bars_by(column: str, measures: tuple[str, ...], axis: str, unit: Unit = COUNT) -> ChartOf:
+    """A bar per row, labelled by ``column`` (status, city, vehicle type)."""
+    return lambda t: _bars(t, _strings(t, column), measures, axis, unit)
+
+
+def top_drivers(measures: tuple[str, ...], axis: str, unit: Unit = COUNT) -> ChartOf:
+    """A bar per driver for the first ``TOP`` rows, in the KPI's own order."""
+
+    def chart(table: pa.Table) -> Callable[[str, str], str]:
+        head = table.slice(0, TOP)
+        return _bars(head, driver_labels(head), measures, axis, unit)
+
+    return chart
+
+
 # KPI number (SPEC.md order) -> (title, chart from the KPI table).
-CHARTS: dict[int, tuple[str, Callable[[pa.Table], Callable[[str, str], str]]]] = {
+CHARTS: dict[int, tuple[str, ChartOf]] = {
     1: ("Fleet composition by type and status", fleet_composition),
     2: (
         "Driver licences expiring within 30 days",
-        lambda t: _bars(
-            t.slice(0, TOP),
-            driver_labels(t.slice(0, TOP)),
-            ("days_to_expiry",),
-            "Days until the licence expires",
-            COUNT,
-        ),
+        top_drivers(("days_to_expiry",), "Days until the licence expires"),
     ),
-    3: (
-        "Trips by status",
-        lambda t: _bars(t, _strings(t, "status"), ("trips",), "Trips (count)", COUNT),
-    ),
+    3: ("Trips by status", bars_by("status", ("trips",), "Trips (count)")),
     4: (
         "Deliveries and trips by destination city, last 60 days",
-        lambda t: _bars(
-            t,
-            _strings(t, "destination_city"),
-            ("deliveries", "trips"),
-            "Deliveries and trips (count)",
-            COUNT,
-        ),
+        bars_by("destination_city", ("deliveries", "trips"), "Deliveries and trips (count)"),
     ),
     5: (
         "Active drivers: total vs completed trips (top 15)",
-        lambda t: _bars(
-            t.slice(0, TOP),
-            driver_labels(t.slice(0, TOP)),
-            ("total_trips", "completed_trips"),
-            "Trips (count)",
-            COUNT,
-        ),
+        top_drivers(("total_trips", "completed_trips"), "Trips (count)"),
     ),
     6: (
         "Deliveries per working day by driver, last 6 months (top 15)",
-        lambda t: _bars(
-            t.slice(0, TOP),
-            driver_labels(t.slice(0, TOP)),
-            ("deliveries_per_day",),
-            "Deliveries per working day",
-            RATIO,
-        ),
+        top_drivers(("deliveries_per_day",), "Deliveries per working day", RATIO),
     ),
     7: (
         "Top routes by fuel consumption",
@@ -225,12 +216,8 @@ CHARTS: dict[int, tuple[str, Callable[[pa.Table], Callable[[str, str], str]]]] =
     ),
     9: (
         "Maintenance cost per km by vehicle type",
-        lambda t: _bars(
-            t,
-            _strings(t, "vehicle_type"),
-            ("cost_per_km",),
-            "Maintenance cost (COP per km driven)",
-            COP_PER_KM,
+        bars_by(
+            "vehicle_type", ("cost_per_km",), "Maintenance cost (COP per km driven)", COP_PER_KM
         ),
     ),
     10: ("Driver ranking: punctuality, fuel efficiency, productivity (top 15)", ranking),

@@ -40,6 +40,7 @@ class Unit:
         decimals = max(0, math.ceil(-math.log10(step))) if step < 1 else 0
         return f"{value:,.{decimals}f}"
 
+
 COUNT = Unit("count")
 COP = Unit("COP", prefix="COP ")
 COP_PER_KM = Unit("COP/km", decimals=1, suffix=" COP/km")
