@@ -112,11 +112,15 @@ def replay(
 @handle_errors
 def compact_command(app, endpoint_url: str | None, lake: str | None) -> None:
     """Move raw events from S3 into the lake (gps_pings, delivery_events). Idempotent."""
+    from dataclasses import replace
+
     from fleetlake.lake.storage import open_storage
     from fleetlake.serverless.compaction import compact
     from fleetlake.serverless.resources import Clients, ResourceNames
 
     config = app.config(lake=lake)
-    names = ResourceNames(bucket=config.events_bucket, endpoint_url=endpoint_url)
+    names = replace(
+        ResourceNames.from_env(), bucket=config.events_bucket, endpoint_url=endpoint_url
+    )
     report = compact(Clients(names), open_storage(config.lake, config.s3_endpoint_url))
     click.echo(report.summary())

@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
@@ -103,7 +103,8 @@ def prepare_resources(config: Config, endpoint_url: str | None) -> ResourceNames
     if endpoint_url and urlparse(endpoint_url).hostname in ("127.0.0.1", "localhost", "::1"):
         for key, value in _MOTO_CREDENTIALS.items():
             os.environ.setdefault(key, value)
-    names = ResourceNames(
+    names = replace(
+        ResourceNames.from_env(),  # table names and topic of a deployed stack, if exported
         bucket=config.events_bucket,
         deviation_threshold_km=config.deviation_threshold_km,
         endpoint_url=endpoint_url,
