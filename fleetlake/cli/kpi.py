@@ -33,12 +33,14 @@ def _print_table(name: str, table: pa.Table) -> None:
 
     from fleetlake.kpi import title
 
-    shown = Table(title=f"{name}: {title(name)}", title_justify="left")
+    shown = Table()
     for column in table.column_names:
         shown.add_column(column)
     for row in table.to_pylist():
         shown.add_row(*("" if v is None else str(v) for v in row.values()))
-    Console(width=160).print(shown)
+    console = Console(width=160)
+    console.print(f"{name}: {title(name)}", highlight=False, markup=False)
+    console.print(shown)
 
 
 def _print_csv(name: str, table: pa.Table, with_name: bool) -> None:
@@ -75,8 +77,9 @@ def _check(app, lake_uri: str | None, dsn: str | None, as_of: str | None) -> Non
     config = app.config(lake=lake_uri)
     target = resolve_dsn(dsn, config.postgres_dsn)
     lake = open_lake(config.lake, endpoint_url=config.s3_endpoint_url)
-    result = check_kpis(lake, target, as_of=as_of,
-                        tolerance_minutes=config.on_time_tolerance_minutes)
+    result = check_kpis(
+        lake, target, as_of=as_of, tolerance_minutes=config.on_time_tolerance_minutes
+    )
     for name, problems in result.differences.items():
         status = "ok" if not problems else "DIFFERENT"
         click.echo(f"{name:<34} {result.rows[name]:>6} rows  {status}")
