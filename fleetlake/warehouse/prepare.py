@@ -67,13 +67,18 @@ def hash_expression(columns: Sequence[str]) -> str:
 
 
 def _split(
-    con: duckdb.DuckDBPyConnection, source: str, natural_key: str, select_valid: str
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    natural_key: str,
+    select_valid: str,
+    payload: str = "payload",
 ) -> Prepared:
+    """Valid rows from ``select_valid``; rejected rows of ``prepared`` with ``payload`` (JSON)."""
     rows = con.sql(select_valid).to_arrow_table()
     rejects = con.sql(
         f"SELECT '{source}' AS source_table, CAST({natural_key} AS VARCHAR) AS natural_key, "
-        "reject_reason AS reason, payload FROM prepared WHERE reject_reason IS NOT NULL "
-        f"ORDER BY {natural_key}, reason"
+        f"reject_reason AS reason, {payload} AS payload FROM prepared "
+        f"WHERE reject_reason IS NOT NULL ORDER BY {natural_key}, reason"
     ).to_arrow_table()
     return Prepared(rows, rejects.cast(REJECT_SCHEMA))
 
@@ -97,8 +102,7 @@ def prepare_dimension(dim: DimSpec, changes: pa.Table) -> Prepared:
         natural_key=dim.natural_key,
         status_invalid=status_invalid,
     )
-    payload = "to_json(struct_pack(" + ", ".join(changes.column_names) + "))"
-    con.execute(f"CREATE TEMP TABLE prepared AS SELECT *, {payload} AS payload FROM ({sql})")
+    con.execute(f"CREATE TEMP TABLE prepared AS {sql}")
     columns = ", ".join((dim.natural_key, *dim.tracked, ROW_HASH, "valid_from"))
     return _split(
         con,
@@ -106,6 +110,7 @@ def prepare_dimension(dim: DimSpec, changes: pa.Table) -> Prepared:
         dim.natural_key,
         f"SELECT {columns} FROM prepared WHERE reject_reason IS NULL AND dup_rank = 1 "
         f"ORDER BY {dim.natural_key}, valid_from",
+        payload="CAST(to_json(struct_pack(" + ", ".join(changes.column_names) + ")) AS VARCHAR)",
     )
 
 
@@ -157,9 +162,14 @@ def prepare_facts(
         "statuses": list(DELIVERY_STATUSES),
     }
     sql = read_sql("warehouse/prepare_facts.sql")
+    # Facts are compared only with their own earlier load when a partition is reprocessed, so a
+    # fast engine hash is enough (a different DuckDB version at worst re-writes identical rows);
+    # the reject payload is built for rejected rows only.
     con.execute(
-        f"CREATE TEMP TABLE prepared AS SELECT f.*, md5({hash_expression(FACT_HASHED_COLUMNS)}) "
-        f"AS row_hash FROM ({sql}) f",
+        f"CREATE TEMP TABLE prepared AS SELECT f.* EXCLUDE (source_row), "
+        f"CAST(hash({', '.join(FACT_HASHED_COLUMNS)}) AS VARCHAR) AS row_hash, "
+        "CASE WHEN reject_reason IS NOT NULL THEN CAST(to_json(source_row) AS VARCHAR) END "
+        f"AS payload FROM ({sql}) f",
         params,
     )
     columns = ", ".join(("delivery_id", *FACT_HASHED_COLUMNS, ROW_HASH))

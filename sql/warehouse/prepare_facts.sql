@@ -30,7 +30,7 @@ joined AS (
         t.trip_hours, t.n_deliveries, t.n_delivered,
         r.distance_km, r.toll_cost,
         count(*) OVER (PARTITION BY d.delivery_id) AS copies,
-        CAST(to_json(d) AS VARCHAR) AS payload
+        d AS source_row
     FROM deliveries d
     LEFT JOIN trip_stats t ON t.trip_id = d.trip_id
     LEFT JOIN routes r ON r.route_id = t.route_id
@@ -43,8 +43,9 @@ SELECT
     driver_id,
     route_id,
     customer_id,
-    CAST(coalesce(strftime(coalesce(scheduled_datetime, departure_datetime), '%Y%m%d'), '-1')
-         AS INTEGER) AS date_key,
+    CAST(coalesce(year(coalesce(scheduled_datetime, departure_datetime)) * 10000
+                  + month(coalesce(scheduled_datetime, departure_datetime)) * 100
+                  + day(coalesce(scheduled_datetime, departure_datetime)), -1) AS INTEGER) AS date_key,
     coalesce(hour(scheduled_datetime) * 100 + minute(scheduled_datetime), -1) AS scheduled_time_key,
     coalesce(hour(delivered_datetime) * 100 + minute(delivered_datetime), -1) AS delivered_time_key,
     coalesce(scheduled_datetime, departure_datetime) + INTERVAL 5 HOUR AS event_at,
@@ -72,7 +73,7 @@ SELECT
     END AS is_on_time,
     recipient_signature AS has_signature,
     delivery_status,
-    payload,
+    source_row,
     CASE
         WHEN copies > 1 THEN 'duplicate delivery_id in the batch'
         WHEN NOT trip_found THEN 'trip not found in the batch'
