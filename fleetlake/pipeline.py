@@ -6,17 +6,18 @@ collects the manifest entries they publish. ``simulate_lake`` is the same run wi
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-import multiprocessing
+from pathlib import Path
 
+from fleetlake.config import Config
 from fleetlake.errors import ConfigError, ManifestError
-from fleetlake.gen import GENERATOR_VERSION, World
-from fleetlake.gen import customers, drivers, vehicles
+from fleetlake.gen import GENERATOR_VERSION, World, customers, drivers, vehicles
 from fleetlake.lake.manifest import LAKE_INFO_KEY, DayEntry, LakeInfo, read_manifest
 from fleetlake.lake.publish import PublishJob, run_job
 from fleetlake.lake.storage import open_storage
@@ -224,3 +225,49 @@ def _run(
         if workers != 1 and len(jobs) > 1:
             pool.shutdown(cancel_futures=True)
     return sorted(entries, key=lambda e: e.day)
+
+
+def run_demo(config: Config, directory: Path, sf: float, echo: Callable[[str], None]) -> None:
+    """The quick start: a small lake, validated, its KPIs, a warehouse with history, a report.
+
+    Everything goes under ``directory`` so the demo never touches the profile's own lake. Postgres
+    is loaded and cross-checked only when a DSN is configured.
+    """
+    from fleetlake.kpi import KPIS, run_kpis, title
+    from fleetlake.lake import open_lake
+    from fleetlake.lake.validate import validate_lake
+    from fleetlake.report import build_report
+    from fleetlake.warehouse.service import demo_summary
+
+    config = replace(config, lake=str(directory / "lake"),
+                     warehouse_path=str(directory / "warehouse.duckdb"))
+    echo(f"== 1. generate: sf={sf:g}, seed {config.seed}, 730 days -> {config.lake}")
+    result = generate_lake(config.lake, sf=sf, seed=config.seed, workers=config.workers)
+    echo(f"   {result.rows_written:,} rows written in {result.seconds:.2f} s "
+         f"({result.days_skipped} days already there)")
+    lake = open_lake(config.lake)
+    echo("== 2. validate")
+    report = validate_lake(lake)
+    for name, rows in report.rows.items():
+        echo(f"   {name:<12} {rows:>9,} rows in {report.partitions[name]:>4} partitions")
+    echo(f"   {len(report.checks)} checks: " + ("all passed" if report.ok else
+                                                  f"{len(report.violations)} violated"))
+    echo("== 3. KPIs on DuckDB over the lake")
+    results = run_kpis(lake)
+    for name in KPIS:
+        echo(f"   {name:<32} {results[name].num_rows:>4} rows  {title(name)}")
+    if config.postgres_dsn:
+        from fleetlake.kpi.check import check_kpis
+        from fleetlake.oltp.load import load_lake
+
+        echo("== 3b. PostgreSQL copy and the cross-check")
+        load_lake(lake, config.postgres_dsn)
+        check = check_kpis(lake, config.postgres_dsn,
+                           tolerance_minutes=config.on_time_tolerance_minutes)
+        echo("   DuckDB and Postgres agree on all 12 KPIs" if check.ok
+             else "   some KPIs differ: run `fleetlake kpi check` for the rows")
+    echo("== 4. warehouse (DuckDB, SCD2)")
+    for line in demo_summary(config).splitlines():
+        echo(f"   {line}")
+    out = build_report(config, directory / "report.html")
+    echo(f"== 5. report: {out}")

@@ -125,3 +125,18 @@ def validate(app: AppContext, lake, as_json) -> None:
         raise ValidationError(f"{len(report.violations)} rule(s) violated in {report.lake}")
     if not as_json:
         click.echo("  all checks passed")
+
+
+@main.command()
+@click.option("--dir", "directory", default="./fleetlake-demo", show_default=True,
+              type=click.Path(file_okay=False), help="Where the demo lake, warehouse and report go.")
+@click.option("--sf", type=float, default=0.1, show_default=True, help="Scale factor.")
+@pass_app
+@handle_errors
+def demo(app: AppContext, directory, sf) -> None:
+    """Run the whole pipeline on the embedded defaults: gen, validate, KPIs, warehouse, report."""
+    from pathlib import Path
+
+    from fleetlake.pipeline import run_demo
+
+    run_demo(app.config(), Path(directory), sf, click.echo)
