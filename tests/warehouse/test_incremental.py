@@ -70,6 +70,7 @@ def test_incremental_loads_equal_one_full_load(lake_copy: Path, tmp_path: Path) 
     second = load_warehouse(config)
     assert first is not None and second is not None
     assert 0 < second.partitions_read < first.partitions_read
+    assert second.rows_updated > 0  # trips under way at the old window end were completed
     assert second.partitions_read >= len(changed)  # new days plus their trips/deliveries pairs
     assert load_warehouse(config) is None  # up to date: nothing read, nothing written
 
@@ -218,3 +219,16 @@ def test_loads_a_lake_on_s3(moto_endpoint: str, s3_bucket: str, tmp_path: Path) 
     summary = load_warehouse(config)
     assert summary is not None and summary.rows_rejected == 0 and summary.partitions_read > 10
     assert load_warehouse(config) is None
+
+
+def test_demo_summary_builds_the_warehouse_and_shows_history(
+    warehouse_lake: Path, tmp_path: Path
+) -> None:
+    from fleetlake.warehouse import demo_summary
+
+    text = demo_summary(config_for(warehouse_lake, tmp_path))
+    lines = text.splitlines()
+    assert lines[0].startswith(f"warehouse {tmp_path / 'warehouse.duckdb'}: run 1 read ")
+    assert lines[1] == "SCD2 history (dim_vehicle, UTC):"
+    assert len(lines) >= 4 and "open" in text and " yes" in text
+    assert demo_summary(config_for(warehouse_lake, tmp_path)).splitlines()[0].endswith(" facts")
