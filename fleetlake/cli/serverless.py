@@ -116,11 +116,15 @@ def compact_command(app, endpoint_url: str | None, lake: str | None) -> None:
 
     from fleetlake.lake.storage import open_storage
     from fleetlake.serverless.compaction import compact
-    from fleetlake.serverless.resources import Clients, ResourceNames
+    from fleetlake.serverless.local import emulator_defaults
+    from fleetlake.serverless.resources import Clients, ResourceNames, aws_errors
 
+    emulator_defaults(endpoint_url)
     config = app.config(lake=lake)
     names = replace(
         ResourceNames.from_env(), bucket=config.events_bucket, endpoint_url=endpoint_url
     )
-    report = compact(Clients(names), open_storage(config.lake, config.s3_endpoint_url))
+    storage = open_storage(config.lake, config.s3_endpoint_url)
+    with aws_errors(f"cannot read raw events from s3://{names.bucket}"):
+        report = compact(Clients(names), storage)
     click.echo(report.summary())

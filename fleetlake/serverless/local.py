@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 from fleetlake.errors import ServiceError
 from fleetlake.serverless.gateway import Gateway
 from fleetlake.serverless.proxy import API_KEY_ENV_VAR
-from fleetlake.serverless.resources import Clients, ResourceNames, bootstrap
+from fleetlake.serverless.resources import Clients, ResourceNames, aws_errors, bootstrap
 
 if TYPE_CHECKING:
     from fleetlake.config import Config
@@ -95,24 +95,27 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float) -> None
     raise ServiceError(f"moto server did not listen on port {port} within {timeout:.0f} s")
 
 
-def prepare_resources(config: Config, endpoint_url: str | None) -> ResourceNames:
-    """Create bucket, tables and topic (idempotent) and export their names to the handlers.
-
-    A loopback endpoint is an emulator: test credentials and region fill in what is unset.
-    """
+def emulator_defaults(endpoint_url: str | None) -> None:
+    """For a loopback endpoint (an emulator), fill in test credentials and region where unset."""
     if endpoint_url and urlparse(endpoint_url).hostname in ("127.0.0.1", "localhost", "::1"):
         for key, value in _MOTO_CREDENTIALS.items():
             os.environ.setdefault(key, value)
+
+
+def prepare_resources(config: Config, endpoint_url: str | None) -> ResourceNames:
+    """Create bucket, tables and topic (idempotent) and export their names to the handlers.
+
+    A loopback endpoint is an emulator: see ``emulator_defaults``.
+    """
+    emulator_defaults(endpoint_url)
     names = replace(
         ResourceNames.from_env(),  # table names and topic of a deployed stack, if exported
         bucket=config.events_bucket,
         deviation_threshold_km=config.deviation_threshold_km,
         endpoint_url=endpoint_url,
     )
-    try:
+    with aws_errors(f"cannot prepare AWS resources at {endpoint_url or 'AWS'}"):
         names = bootstrap(names)
-    except Exception as e:  # botocore errors: unreachable endpoint, missing credentials
-        raise ServiceError(f"cannot prepare AWS resources at {endpoint_url or 'AWS'}: {e}") from e
     os.environ.update(names.to_env())
     os.environ[API_KEY_ENV_VAR] = config.api_key_env
     return names
@@ -124,7 +127,9 @@ def load_routes(config: Config, names: ResourceNames) -> int:
     from fleetlake.serverless.routes import put_routes, routes_from_table
 
     lake = open_lake(config.lake, endpoint_url=config.s3_endpoint_url)
-    return put_routes(Clients(names), routes_from_table(lake.read("routes")))
+    routes = routes_from_table(lake.read("routes"))
+    with aws_errors(f"cannot write routes to {names.routes_table}"):
+        return put_routes(Clients(names), routes)
 
 
 @contextmanager

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
+
+from fleetlake.errors import ServiceError
 
 DEFAULT_BUCKET = "fleetlake-events"
 RAW_PREFIX = "raw"
@@ -128,3 +132,18 @@ def bootstrap(names: ResourceNames) -> ResourceNames:
         c.dynamodb.get_waiter("table_exists").wait(TableName=table)
     topic_arn = names.topic_arn or c.sns.create_topic(Name=TOPIC_NAME)["TopicArn"]
     return replace(names, topic_arn=topic_arn)
+
+
+@contextmanager
+def aws_errors(action: str) -> Iterator[None]:
+    """Translate botocore failures (unreachable endpoint, missing bucket, no credentials) into
+    one-line ServiceErrors, at the edge where commands call AWS."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except ClientError as e:
+        error = e.response.get("Error", {})
+        raise ServiceError(f"{action}: {error.get('Code')}: {error.get('Message')}") from e
+    except BotoCoreError as e:
+        raise ServiceError(f"{action}: {e}") from e
