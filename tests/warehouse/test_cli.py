@@ -90,3 +90,14 @@ def test_snowflake_not_configured_or_unreachable(
     )
     assert result.exit_code == code
     assert message in result.output and result.output.count("\n") == 1
+
+
+def test_validate_refuses_a_lake_that_fails_validation(lake_copy: Path, tmp_path: Path) -> None:
+    path = str(tmp_path / "wh.duckdb")
+    damaged = sorted((lake_copy / "trips").glob("date=*/*.parquet"))[0]
+    damaged.write_bytes(b"not parquet")
+    result = run("warehouse", "load", "--lake", str(lake_copy), "--warehouse-path", path,
+                 "--validate")  # fmt: skip
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "fails validation" in result.output
+    assert not Path(path).exists()
