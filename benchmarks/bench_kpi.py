@@ -1,0 +1,99 @@
+"""The 12 KPIs: DuckDB over the lake (warm) and the same SQL on PostgreSQL, in one run.
+
+    .venv/bin/python benchmarks/bench_kpi.py --sf 1 --sf 10 [--repeat 5] [--dsn DSN]
+
+For each sf, on the benchmark lake (generated once under the temp dir, seed 42, 730 days):
+
+* DuckDB: the first ``run_kpis`` after removing the KPI cache (builds it), then the median of
+  ``repeat`` warm runs of all 12 (the whole call: open and sync the cache, run, fetch Arrow),
+  and each KPI's median inside one warm connection (target at sf=1: <= 0.3 s for all 12);
+* PostgreSQL (``--dsn``, ``FLEETLAKE_TEST_PG_DSN`` or a throwaway cluster): ``pg load``, one
+  warm-up, then the median of ``repeat`` runs of all 12 with the same SQL text, and the ratio
+  PostgreSQL / DuckDB (target at sf=10: >= 10x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from pathlib import Path
+from statistics import median
+
+from bench_pg_load import ensure_lake, postgres
+
+from fleetlake.kpi import KPIS, run_kpis
+from fleetlake.kpi.cache import cache_file, create_views, open_cache
+from fleetlake.kpi.queries import bind, kpi_text, translate
+from fleetlake.kpi.run import checked_as_of
+from fleetlake.oltp.load import load_lake
+
+
+def _timed(call, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - began)
+    return median(times)
+
+
+def per_kpi_duckdb(lake, repeat: int) -> dict[str, float]:
+    """Median seconds of each KPI inside one warm DuckDB connection."""
+    con = open_cache(lake)
+    as_of = checked_as_of(None, lake.manifest.start, lake.manifest.end)
+    create_views(con, as_of)
+    times = {}
+    for name in KPIS:
+        sql = kpi_text(name)
+        query, params = translate(sql, "duckdb"), bind(sql, as_of, 30)
+        times[name] = _timed(
+            lambda q=query, p=params: con.sql(q, params=p).to_arrow_table(), repeat
+        )
+    con.close()
+    return times
+
+
+def bench(sf: float, lake_path: Path | None, repeat: int, dsn: str) -> None:
+    lake = ensure_lake(sf, lake_path)
+    shutil.rmtree(cache_file(lake).parent, ignore_errors=True)
+    began = time.perf_counter()
+    run_kpis(lake)
+    cold = time.perf_counter() - began
+    warm = _timed(lambda: run_kpis(lake), repeat)
+    parts = per_kpi_duckdb(lake, repeat)
+    print(f"sf={sf:g} DuckDB: first run {cold:.2f} s (builds {cache_file(lake)})")
+    print(
+        f"sf={sf:g} DuckDB: all 12 KPIs warm {warm:.3f} s (median of {repeat}); "
+        f"sum of per-KPI medians {sum(parts.values()):.3f} s"
+    )
+    print(
+        "   " + ", ".join(f"{name[:3]} {seconds * 1000:.0f} ms" for name, seconds in parts.items())
+    )
+    loaded = load_lake(lake, dsn)
+    print(f"sf={sf:g} pg load: {sum(loaded.rows.values()):,} rows in {loaded.seconds:.2f} s")
+    run_kpis(lake, engine="postgres", dsn=dsn)  # warm-up: caches, plans
+    pg = _timed(lambda: run_kpis(lake, engine="postgres", dsn=dsn), repeat)
+    print(
+        f"sf={sf:g} PostgreSQL: all 12 KPIs {pg:.3f} s (median of {repeat}); "
+        f"DuckDB is {pg / warm:.1f}x faster"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sf", type=float, action="append", help="scale factor(s) [1 and 10]")
+    parser.add_argument("--lake", type=Path, help="lake to use (only with a single --sf)")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--dsn", help="PostgreSQL DSN [FLEETLAKE_TEST_PG_DSN or a throwaway one]")
+    args = parser.parse_args()
+    scales = args.sf or [1.0, 10.0]
+    if args.lake and len(scales) > 1:
+        parser.error("--lake needs a single --sf")
+    with postgres(args.dsn) as dsn:
+        for sf in scales:
+            bench(sf, args.lake, args.repeat, dsn)
+
+
+if __name__ == "__main__":
+    main()
