@@ -232,3 +232,43 @@ def test_demo_summary_builds_the_warehouse_and_shows_history(
     assert lines[1] == "SCD2 history (dim_vehicle, UTC):"
     assert len(lines) >= 4 and "open" in text and " yes" in text
     assert demo_summary(config_for(warehouse_lake, tmp_path)).splitlines()[0].endswith(" facts")
+
+
+@pytest.mark.snowflake
+def test_production_profile_with_connections_toml(
+    warehouse_lake: Path, tmp_path: Path, snowflake_connection: dict
+) -> None:
+    """`fleetlake --profile prod warehouse load` in a fresh process: fleetlake.toml names an
+    entry of connections.toml (the connector's own file, under SNOWFLAKE_HOME), holds no secret.
+    """
+    import os
+    import subprocess
+    import sys
+
+    keys = ("account", "user", "password", "host", "port", "protocol", "database", "schema")
+    entry = [
+        f"{k} = {v}" if isinstance(v, int) else f'{k} = "{v}"'
+        for k, v in ((k, snowflake_connection[k]) for k in keys)
+    ]
+    home = tmp_path / "snowflake_home"
+    home.mkdir()
+    (home / "connections.toml").write_text("[fleetlake]\n" + "\n".join(entry) + "\n")
+    (home / "connections.toml").chmod(0o600)
+    (tmp_path / "fleetlake.toml").write_text(
+        f'[profiles.prod]\nlake = "{warehouse_lake}"\nwarehouse_target = "snowflake"\n'
+        'snowflake_connection = "fleetlake"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SNOWFLAKE_", "FLEETLAKE_"))}
+    env["SNOWFLAKE_HOME"] = str(home)
+    command = [sys.executable, "-c", "from fleetlake.cli import main; main()", "--profile", "prod"]
+    loaded = subprocess.run(
+        [*command, "warehouse", "load"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.startswith("run 1: ") and "(snowflake)" in loaded.stdout
+    status = subprocess.run(
+        [*command, "warehouse", "status", "--json"], cwd=tmp_path, env=env, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert status.returncode == 0, status.stderr
+    assert '"target": "snowflake"' in status.stdout
