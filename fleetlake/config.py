@@ -101,6 +101,10 @@ def _check(config: Config, where: str) -> Config:
         raise ConfigError(f"{where}: 'on_time_tolerance_minutes' must be >= 0")
     if config.deviation_threshold_km <= 0:
         raise ConfigError(f"{where}: 'deviation_threshold_km' must be > 0")
+    for key in ("fuel_price_cop_per_liter", "driver_cost_cop_per_hour", "revenue_base_cop",
+                "revenue_cop_per_kg", "revenue_cop_per_km"):  # fmt: skip
+        if getattr(config, key) < 0:
+            raise ConfigError(f"{where}: '{key}' must be >= 0, got {getattr(config, key)}")
     return config
 
 
