@@ -29,7 +29,7 @@ from fleetlake.schema import ENTITY_TABLES, TABLES, UPDATED_AT
 if TYPE_CHECKING:
     import duckdb
 
-    from fleetlake.lake import Lake, PartitionInfo
+    from fleetlake.lake import Lake
 
 CACHE_VERSION = "1"
 DAY = "_day"  # the lake partition a cached row came from
@@ -55,28 +55,28 @@ def _identity(lake: Lake) -> str:
     return f"{CACHE_VERSION}|{m.seed}|{m.sf}|{m.start}"
 
 
-def _reset_if_foreign(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
-    con.execute("CREATE TABLE IF NOT EXISTS _cache_identity (identity VARCHAR)")
-    rows = con.execute("SELECT identity FROM _cache_identity").fetchall()
-    if rows and rows[0][0] == _identity(lake):
-        return
+def _cached_identity(con: duckdb.DuckDBPyConnection) -> str | None:
+    import duckdb
+
+    try:
+        rows = con.execute("SELECT identity FROM _cache_identity").fetchall()
+    except duckdb.CatalogException:
+        return None
+    return rows[0][0] if rows else None
+
+
+def _recreate(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
+    """Empty cached tables for this lake's world (dropping another world's copy)."""
     for table in TABLES:
         con.execute(f"DROP TABLE IF EXISTS {_cached(table)}")
-    con.execute("DROP TABLE IF EXISTS _partitions")
-    con.execute("DELETE FROM _cache_identity")
-    con.execute("INSERT INTO _cache_identity VALUES (?)", [_identity(lake)])
-
-
-def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS _partitions "
-        "(tbl VARCHAR, day DATE, sha256 VARCHAR, PRIMARY KEY (tbl, day))"
-    )
-    for name, spec in TABLES.items():
+        spec = TABLES[table]
         empty = pa.schema(list(spec.schema) + [pa.field(DAY, pa.date32())]).empty_table()
         con.register("_empty", empty)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {_cached(name)} AS SELECT * FROM _empty")
+        con.execute(f"CREATE TABLE {_cached(table)} AS SELECT * FROM _empty")
         con.unregister("_empty")
+    con.execute("CREATE OR REPLACE TABLE _partitions (tbl VARCHAR, day DATE, sha256 VARCHAR)")
+    identity = "CREATE OR REPLACE TABLE _cache_identity AS SELECT ? AS identity"
+    con.execute(identity, [_identity(lake)])
 
 
 def _runs(days: list[date], all_days: list[date]) -> list[tuple[date, date | None]]:
@@ -101,17 +101,34 @@ def _day_expression(table: str) -> str:
     return f"CAST(n.{spec.partition_by} AS DATE)"
 
 
-def _sync_table(
-    con: duckdb.DuckDBPyConnection, lake: Lake, table: str, partitions: dict[date, PartitionInfo]
-) -> int:
-    """Bring one cached table in line with the lake manifest; returns partitions (re)loaded."""
-    wanted = {day: info.sha256 for day, info in partitions.items()}
-    query = "SELECT day, sha256 FROM _partitions WHERE tbl = ?"
-    have = dict(con.execute(query, [table]).fetchall())
-    stale = [day for day, sha in have.items() if wanted.get(day) != sha]
-    missing = sorted(day for day, sha in wanted.items() if have.get(day) != sha)
-    if not stale and not missing:
-        return 0
+def _changes(
+    con: duckdb.DuckDBPyConnection, lake: Lake
+) -> dict[str, tuple[list[date], list[date], dict[date, str | None]]]:
+    """Per table: (stale days to delete, days to load, wanted hashes); unchanged tables omitted."""
+    have: dict[str, dict[date, str]] = {}
+    for table, day, sha in con.execute("SELECT tbl, day, sha256 FROM _partitions").fetchall():
+        have.setdefault(table, {})[day] = sha
+    changes = {}
+    partitions = lake.manifest.partitions
+    for table in TABLES:
+        wanted = {day: info.sha256 for day, info in partitions.get(table, {}).items()}
+        held = have.get(table, {})
+        stale = [day for day, sha in held.items() if wanted.get(day) != sha]
+        missing = sorted(day for day, sha in wanted.items() if held.get(day) != sha)
+        if stale or missing:
+            changes[table] = (stale, missing, wanted)
+    return changes
+
+
+def _apply(
+    con: duckdb.DuckDBPyConnection,
+    lake: Lake,
+    table: str,
+    stale: list[date],
+    missing: list[date],
+    wanted: dict[date, str | None],
+) -> None:
+    """Delete the stale partitions of one cached table and load the missing ones."""
     cached = _cached(table)
     if stale:
         con.execute(f"DELETE FROM {cached} WHERE {DAY} IN (SELECT UNNEST(?::DATE[]))", [stale])
@@ -127,23 +144,30 @@ def _sync_table(
     con.executemany(
         "INSERT INTO _partitions VALUES (?, ?, ?)", [[table, day, wanted[day]] for day in missing]
     )
-    return len(missing)
 
 
 def sync(con: duckdb.DuckDBPyConnection, lake: Lake) -> int:
-    """Make the cached tables equal to the lake; returns how many partitions were (re)loaded."""
+    """Make the cached tables equal to the lake; returns how many partitions were (re)loaded.
+
+    An unchanged lake costs one query and a comparison; changes are applied in one transaction.
+    """
+    foreign = _cached_identity(con) != _identity(lake)
+    changes = {} if foreign else _changes(con, lake)
+    if not foreign and not changes:
+        return 0
     con.execute("BEGIN TRANSACTION")
     try:
-        _reset_if_foreign(con, lake)
-        _create_tables(con)
-        # Parents first: deliveries take their partition from the cached trips.
-        partitions = lake.manifest.partitions
-        loaded = sum(_sync_table(con, lake, t, partitions.get(t, {})) for t in TABLES)
+        if foreign:
+            _recreate(con, lake)
+            changes = _changes(con, lake)
+        # TABLES order puts trips before deliveries, which take their partition from trips.
+        for table, change in changes.items():
+            _apply(con, lake, table, *change)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return loaded
+    return sum(len(missing) for _, missing, _ in changes.values())
 
 
 def open_cache(lake: Lake) -> duckdb.DuckDBPyConnection:
