@@ -143,9 +143,10 @@ def local_stack(
     """Gateway (serving on a thread) + resources on ``endpoint_url``; without one, on a fresh
     moto server (``start_moto``) or on real AWS (boto3's default endpoints and credentials).
 
-    With ``with_routes``, routes are loaded from the configured lake when it exists.
+    With ``with_routes``, routes are loaded from the configured lake when it exists. The
+    environment variables exported for the handlers are restored on exit.
     """
-    with _endpoint(endpoint_url, start_moto) as endpoint:
+    with _environment_restored(), _endpoint(endpoint_url, start_moto) as endpoint:
         names = prepare_resources(config, endpoint)
         routes = 0
         if with_routes:
@@ -155,6 +156,17 @@ def local_stack(
             yield LocalStack(gateway, names, routes)
         finally:
             gateway.stop()
+
+
+@contextmanager
+def _environment_restored() -> Iterator[None]:
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        for key in set(os.environ) - set(saved):
+            del os.environ[key]
+        os.environ.update(saved)
 
 
 def _load_routes_if_lake(config: Config, names: ResourceNames) -> int:

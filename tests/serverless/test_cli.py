@@ -158,3 +158,22 @@ def test_gateway_killed_mid_replay_loses_and_double_counts_nothing(names, tiny_l
     ]
     assert len(ids) == len(set(ids))  # nothing double-counted
     assert set(ids) == {e["event_id"] for e in stream}  # nothing lost
+
+
+def test_demo_summary_replays_compacts_and_shows_states_and_alerts(names, tiny_lake, tmp_path):
+    import shutil
+
+    from fleetlake.config import load_config
+    from fleetlake.serverless import demo_summary
+
+    lake = tmp_path / "lake"
+    shutil.copytree(tiny_lake, lake)
+    text = demo_summary(load_config(lake=str(lake)))
+    events = len(lake_stream(str(lake), days=2))
+    assert f"replay: sent {events} events" in text
+    assert f"accepted {events}, rejected 0, failed 0" in text
+    assert "compact: " in text and "gps_pings +" in text
+    assert "delivered" in text and "completed=yes" in text
+    assert "route-deviation alerts (alerts_history, SNS): " in text
+    assert "km off at" in text
+    assert read_stream_table(LocalStorage(lake), "gps_pings").num_rows > 0
