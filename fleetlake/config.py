@@ -144,7 +144,9 @@ def load_config(profile: str | None = None, path: Path | None = None, **override
         for key, value in section.items():
             where = f"{path} [profiles.{profile}]"
             if any(word in key.lower() for word in SECRET_WORDS):
-                raise ConfigError(f"{where}: '{key}' looks like a secret; set it in the environment")
+                raise ConfigError(
+                    f"{where}: '{key}' looks like a secret; set it in the environment"
+                )
             if key not in _SETTABLE:
                 raise ConfigError(f"{where}: unknown key '{key}' (known: {', '.join(_SETTABLE)})")
             values[key] = _coerce(key, value, where)

@@ -113,8 +113,7 @@ def generate_lake(
             f"{window_end - timedelta(days=1)} would shrink it (use a new lake path)"
         )
     to_write = [
-        t for t in shard.days(days)
-        if force or _must_write(existing.get(world.day(t)), window_end)
+        t for t in shard.days(days) if force or _must_write(existing.get(world.day(t)), window_end)
     ]
     _warm_caches(world)
     entries = _run(uri, endpoint_url, world, days, to_write, existing, workers, progress)
@@ -123,10 +122,16 @@ def generate_lake(
         for name, part in entry.tables.items():
             rows[name] = rows.get(name, 0) + part.rows
     return GenerateResult(
-        lake=storage.uri, seed=seed, sf=float(sf), start=start, end=window_end,
-        days_written=len(entries), days_skipped=len(shard.days(days)) - len(entries),
+        lake=storage.uri,
+        seed=seed,
+        sf=float(sf),
+        start=start,
+        end=window_end,
+        days_written=len(entries),
+        days_skipped=len(shard.days(days)) - len(entries),
         partitions_written=sum(1 for e in entries for p in e.tables.values() if p.rows),
-        rows=rows, seconds=time.perf_counter() - began,
+        rows=rows,
+        seconds=time.perf_counter() - began,
     )
 
 
@@ -155,12 +160,21 @@ def simulate_lake(
     )
     _check_same_world(manifest.info, asked, storage.uri)
     if manifest.info.generator_version != GENERATOR_VERSION:
-        _check_same_world(manifest.info, LakeInfo(asked.seed, asked.sf, asked.start,
-                                                   GENERATOR_VERSION), storage.uri)
+        _check_same_world(
+            manifest.info,
+            LakeInfo(asked.seed, asked.sf, asked.start, GENERATOR_VERSION),
+            storage.uri,
+        )
     current_days = (manifest.end - manifest.start).days
     return generate_lake(
-        uri, sf=manifest.sf, seed=manifest.seed, start=manifest.start,
-        days=current_days + days, workers=workers, endpoint_url=endpoint_url, progress=progress,
+        uri,
+        sf=manifest.sf,
+        seed=manifest.seed,
+        start=manifest.start,
+        days=current_days + days,
+        workers=workers,
+        endpoint_url=endpoint_url,
+        progress=progress,
     )
 
 
@@ -201,9 +215,15 @@ def _run(
     workers = workers or os.cpu_count() or 1
     chunk = max(1, min(30, len(to_write) // (workers * 4) or 1))
     jobs = [
-        PublishJob(uri, endpoint_url, world, days, tuple(group),
-                   tuple(existing.get(world.day(t)) for t in group))
-        for group in (to_write[i:i + chunk] for i in range(0, len(to_write), chunk))
+        PublishJob(
+            uri,
+            endpoint_url,
+            world,
+            days,
+            tuple(group),
+            tuple(existing.get(world.day(t)) for t in group),
+        )
+        for group in (to_write[i : i + chunk] for i in range(0, len(to_write), chunk))
     ]
     entries: list[DayEntry] = []
     done = 0
@@ -239,19 +259,24 @@ def run_demo(config: Config, directory: Path, sf: float, echo: Callable[[str], N
     from fleetlake.report import build_report
     from fleetlake.warehouse.service import demo_summary
 
-    config = replace(config, lake=str(directory / "lake"),
-                     warehouse_path=str(directory / "warehouse.duckdb"))
+    config = replace(
+        config, lake=str(directory / "lake"), warehouse_path=str(directory / "warehouse.duckdb")
+    )
     echo(f"== 1. generate: sf={sf:g}, seed {config.seed}, 730 days -> {config.lake}")
     result = generate_lake(config.lake, sf=sf, seed=config.seed, workers=config.workers)
-    echo(f"   {result.rows_written:,} rows written in {result.seconds:.2f} s "
-         f"({result.days_skipped} days already there)")
+    echo(
+        f"   {result.rows_written:,} rows written in {result.seconds:.2f} s "
+        f"({result.days_skipped} days already there)"
+    )
     lake = open_lake(config.lake)
     echo("== 2. validate")
     report = validate_lake(lake)
     for name, rows in report.rows.items():
         echo(f"   {name:<12} {rows:>9,} rows in {report.partitions[name]:>4} partitions")
-    echo(f"   {len(report.checks)} checks: " + ("all passed" if report.ok else
-                                                  f"{len(report.violations)} violated"))
+    echo(
+        f"   {len(report.checks)} checks: "
+        + ("all passed" if report.ok else f"{len(report.violations)} violated")
+    )
     echo("== 3. KPIs on DuckDB over the lake")
     results = run_kpis(lake)
     for name in KPIS:
@@ -262,10 +287,14 @@ def run_demo(config: Config, directory: Path, sf: float, echo: Callable[[str], N
 
         echo("== 3b. PostgreSQL copy and the cross-check")
         load_lake(lake, config.postgres_dsn)
-        check = check_kpis(lake, config.postgres_dsn,
-                           tolerance_minutes=config.on_time_tolerance_minutes)
-        echo("   DuckDB and Postgres agree on all 12 KPIs" if check.ok
-             else "   some KPIs differ: run `fleetlake kpi check` for the rows")
+        check = check_kpis(
+            lake, config.postgres_dsn, tolerance_minutes=config.on_time_tolerance_minutes
+        )
+        echo(
+            "   DuckDB and Postgres agree on all 12 KPIs"
+            if check.ok
+            else "   some KPIs differ: run `fleetlake kpi check` for the rows"
+        )
     echo("== 4. warehouse (DuckDB, SCD2)")
     for line in demo_summary(config).splitlines():
         echo(f"   {line}")

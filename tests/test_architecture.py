@@ -11,8 +11,21 @@ PACKAGE = Path(__file__).resolve().parent.parent / "fleetlake"
 
 # area -> areas (and third-party modules) it must never import
 FORBIDDEN = {
-    "gen": {"lake", "oltp", "kpi", "warehouse", "serverless", "report", "pipeline", "cli",
-            "config", "duckdb", "boto3", "psycopg", "snowflake"},
+    "gen": {
+        "lake",
+        "oltp",
+        "kpi",
+        "warehouse",
+        "serverless",
+        "report",
+        "pipeline",
+        "cli",
+        "config",
+        "duckdb",
+        "boto3",
+        "psycopg",
+        "snowflake",
+    },
     "lake": {"oltp", "kpi", "warehouse", "serverless", "report", "pipeline", "cli"},
     "oltp": {"warehouse", "serverless", "report", "pipeline", "cli"},
     "kpi": {"warehouse", "serverless", "report", "pipeline", "cli"},
@@ -52,10 +65,13 @@ def test_no_module_imports_against_the_flow():
 
 
 def test_help_imports_no_database_or_cloud_driver():
-    code = ("import sys; from fleetlake.cli import main\n"
-            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('snowflake', 'psycopg', 'boto3', 'duckdb', 'moto') "
-            "if m in sys.modules))")
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True).stdout
+    code = (
+        "import sys; from fleetlake.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('snowflake', 'psycopg', 'boto3', 'duckdb', 'moto') "
+        "if m in sys.modules))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert output.strip().splitlines()[-1] == "[]"

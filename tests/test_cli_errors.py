@@ -19,10 +19,14 @@ def run(*args: str, env: dict | None = None):
     [
         (["gen", "--sf", "0", "--lake", "{tmp}/l"], "error: --sf must be > 0, got 0.0"),
         (["gen", "--days", "-3", "--lake", "{tmp}/l"], "error: --days must be >= 1, got -3"),
-        (["gen", "--start", "2024-13-01", "--lake", "{tmp}/l"],
-         "error: --start must be a date YYYY-MM-DD, got '2024-13-01'"),
-        (["gen", "--shard", "3/2", "--sf", "0.01", "--lake", "{tmp}/l"],
-         "error: --shard 3/2: K must be between 1 and N"),
+        (
+            ["gen", "--start", "2024-13-01", "--lake", "{tmp}/l"],
+            "error: --start must be a date YYYY-MM-DD, got '2024-13-01'",
+        ),
+        (
+            ["gen", "--shard", "3/2", "--sf", "0.01", "--lake", "{tmp}/l"],
+            "error: --shard 3/2: K must be between 1 and N",
+        ),
         (["simulate", "--days", "2", "--lake", "{tmp}/none"], "error: no lake at"),
         (["validate", "--lake", "{tmp}/none"], "error: no lake at"),
         (["gen", "--lake", "ftp://x/y"], "error: unsupported lake URI 'ftp://x/y'"),

@@ -28,28 +28,47 @@ def progress_bar(enabled: bool, label: str):
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), transient=True) as bar:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+    ) as bar:
         task = bar.add_task(label, total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def print_result(result, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps({
-            "lake": result.lake, "seed": result.seed, "sf": result.sf,
-            "start": result.start.isoformat(), "end": result.end.isoformat(),
-            "days_written": result.days_written, "days_skipped": result.days_skipped,
-            "partitions_written": result.partitions_written, "rows": result.rows,
-            "rows_written": result.rows_written, "seconds": round(result.seconds, 3),
-        }, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "lake": result.lake,
+                    "seed": result.seed,
+                    "sf": result.sf,
+                    "start": result.start.isoformat(),
+                    "end": result.end.isoformat(),
+                    "days_written": result.days_written,
+                    "days_skipped": result.days_skipped,
+                    "partitions_written": result.partitions_written,
+                    "rows": result.rows,
+                    "rows_written": result.rows_written,
+                    "seconds": round(result.seconds, 3),
+                },
+                indent=2,
+            )
+        )
         return
-    click.echo(f"lake {result.lake}: {result.start} .. {result.end} (exclusive), "
-               f"seed {result.seed}, sf {result.sf:g}")
-    click.echo(f"wrote {result.days_written} day(s), {result.partitions_written} partitions, "
-               f"{result.rows_written:,} rows in {result.seconds:.2f} s"
-               + (f"; {result.days_skipped} day(s) already published" if result.days_skipped
-                  else ""))
+    click.echo(
+        f"lake {result.lake}: {result.start} .. {result.end} (exclusive), "
+        f"seed {result.seed}, sf {result.sf:g}"
+    )
+    click.echo(
+        f"wrote {result.days_written} day(s), {result.partitions_written} partitions, "
+        f"{result.rows_written:,} rows in {result.seconds:.2f} s"
+        + (f"; {result.days_skipped} day(s) already published" if result.days_skipped else "")
+    )
     for name, rows in result.rows.items():
         click.echo(f"  {name:<12} {rows:>12,}")
 
@@ -61,8 +80,12 @@ def print_result(result, as_json: bool) -> None:
 @click.option("--days", type=int, default=730, show_default=True, help="Days in the window.")
 @click.option("--lake", help="Lake path or s3://bucket/prefix [profile, ./lake].")
 @click.option("--workers", type=int, help="Worker processes [one per core].")
-@click.option("--shard", default="1/1", show_default=True,
-              help="Write only shard K of N (contiguous day ranges), e.g. 2/4.")
+@click.option(
+    "--shard",
+    default="1/1",
+    show_default=True,
+    help="Write only shard K of N (contiguous day ranges), e.g. 2/4.",
+)
 @click.option("--force", is_flag=True, help="Rewrite days already published for this window.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @pass_app
@@ -74,9 +97,16 @@ def gen(app: AppContext, sf, seed, start, days, lake, workers, shard, force, as_
     config = app.config(seed=seed, lake=lake, workers=workers)
     with progress_bar(not as_json, "generating") as progress:
         result = generate_lake(
-            config.lake, sf=sf, seed=config.seed, start=parse_date(start, "--start"), days=days,
-            workers=config.workers, shard=Shard.parse(shard), endpoint_url=config.s3_endpoint_url,
-            force=force, progress=progress,
+            config.lake,
+            sf=sf,
+            seed=config.seed,
+            start=parse_date(start, "--start"),
+            days=days,
+            workers=config.workers,
+            shard=Shard.parse(shard),
+            endpoint_url=config.s3_endpoint_url,
+            force=force,
+            progress=progress,
         )
     print_result(result, as_json)
 
@@ -96,8 +126,15 @@ def simulate(app: AppContext, days, lake, seed, sf, workers, as_json) -> None:
 
     config = app.config(lake=lake, workers=workers)
     with progress_bar(not as_json, "simulating") as progress:
-        result = simulate_lake(config.lake, days=days, workers=config.workers, seed=seed, sf=sf,
-                               endpoint_url=config.s3_endpoint_url, progress=progress)
+        result = simulate_lake(
+            config.lake,
+            days=days,
+            workers=config.workers,
+            seed=seed,
+            sf=sf,
+            endpoint_url=config.s3_endpoint_url,
+            progress=progress,
+        )
     print_result(result, as_json)
 
 
@@ -117,8 +154,10 @@ def validate(app: AppContext, lake, as_json) -> None:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
         total = sum(report.rows.values())
-        click.echo(f"lake {report.lake}: {len(report.checks)} checks on {total:,} rows in "
-                   f"{sum(report.partitions.values())} partitions")
+        click.echo(
+            f"lake {report.lake}: {len(report.checks)} checks on {total:,} rows in "
+            f"{sum(report.partitions.values())} partitions"
+        )
         for violation in report.violations:
             click.secho(f"  FAIL {violation}", fg="red")
     if not report.ok:
@@ -128,8 +167,14 @@ def validate(app: AppContext, lake, as_json) -> None:
 
 
 @main.command()
-@click.option("--dir", "directory", default="./fleetlake-demo", show_default=True,
-              type=click.Path(file_okay=False), help="Where the demo lake, warehouse and report go.")
+@click.option(
+    "--dir",
+    "directory",
+    default="./fleetlake-demo",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where the demo lake, warehouse and report go.",
+)
 @click.option("--sf", type=float, default=0.1, show_default=True, help="Scale factor.")
 @pass_app
 @handle_errors

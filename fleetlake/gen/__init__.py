@@ -15,7 +15,12 @@ from fleetlake.gen.streams import uniform
 from fleetlake.gen.world import DEFAULT_DAYS, DEFAULT_START, GENERATOR_VERSION, World
 from fleetlake.schema import TABLES
 
-ENTITY_MODULES = {"vehicles": vehicles, "drivers": drivers, "routes": routes, "customers": customers}
+ENTITY_MODULES = {
+    "vehicles": vehicles,
+    "drivers": drivers,
+    "routes": routes,
+    "customers": customers,
+}
 OFFICE_OPENS, OFFICE_HOURS = 7 * 3600, 11 * 3600
 
 __all__ = ["DEFAULT_DAYS", "DEFAULT_START", "GENERATOR_VERSION", "World", "generate_day"]
@@ -31,8 +36,11 @@ def _entity_rows(world: World, name: str, t: int) -> pa.Table:
     changed = module.changed_on(world, t)
     if changed.any():
         ids = np.arange(1, len(changed) + 1)
-        at = day_start + OFFICE_OPENS + (uniform(world.seed, f"{name}.changed_at", ids, t)
-                                         * OFFICE_HOURS).astype(np.int64)
+        at = (
+            day_start
+            + OFFICE_OPENS
+            + (uniform(world.seed, f"{name}.changed_at", ids, t) * OFFICE_HOURS).astype(np.int64)
+        )
         parts.append(module.rows(world, changed, t, at))
     if not parts:
         return TABLES[name].schema.empty_table()

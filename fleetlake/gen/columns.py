@@ -6,6 +6,7 @@ Everything is vectorised: no Python loop per row.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -50,8 +51,11 @@ def day_start_seconds(day: date) -> int:
 
 def padded(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     """``prefix`` + zero-padded ``numbers``, e.g. EMP000042."""
-    digits = pc.utf8_lpad(pc.cast(pa.array(np.asarray(numbers, dtype=np.int64)), pa.string()),
-                          width=width, padding="0")
+    digits = pc.utf8_lpad(
+        pc.cast(pa.array(np.asarray(numbers, dtype=np.int64)), pa.string()),
+        width=width,
+        padding="0",
+    )
     return pc.binary_join_element_wise(prefix, digits, "")
 
 
@@ -64,8 +68,13 @@ def number_strings(numbers: np.ndarray) -> pa.Array:
     return pc.cast(pa.array(np.asarray(numbers, dtype=np.int64)), pa.string())
 
 
+@lru_cache(maxsize=256)
+def _vocabulary(pool: tuple[str, ...]) -> pa.Array:
+    return pa.array(pool, pa.string())
+
+
 def pick(pool: pa.Array | tuple[str, ...], indexes: np.ndarray) -> pa.Array:
     """Values of a vocabulary at the given indexes."""
     if not isinstance(pool, pa.Array):
-        pool = pa.array(pool)
+        pool = _vocabulary(pool)
     return pool.take(pa.array(np.asarray(indexes, dtype=np.int64)))

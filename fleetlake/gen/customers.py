@@ -7,14 +7,20 @@ by a per-customer stride), so ``dim_customer`` has real history.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from fleetlake.gen.columns import join, number_strings, pick, timestamps
-from fleetlake.gen.pools import COMPANY_SUFFIXES, GOVERNMENT_BODIES, STREET_TYPES, first_names, last_names
+from fleetlake.gen.pools import (
+    COMPANY_SUFFIXES,
+    GOVERNMENT_BODIES,
+    STREET_TYPES,
+    first_names,
+    last_names,
+)
 from fleetlake.gen.schedule import PeriodicSchedule
 from fleetlake.gen.streams import choice_index, uniform
 from fleetlake.gen.world import World
@@ -36,17 +42,11 @@ class Clientele:
 
     def city_on(self, t: int) -> np.ndarray:
         """City index of every customer at the end of day t."""
-        return (self.home_city + self.moves.version_on(t) * self.city_stride) % len(CITIES)
+        return self.city_of_version(self.moves.version_on(t))
 
-    def address(self, idx: np.ndarray, version: np.ndarray, city: np.ndarray) -> pa.Array:
-        """Street address of customers ``idx`` in their ``version``-th home."""
-        ids = self.ids[idx]
-        u = [uniform(self.seed, f"customers.address{i}", ids, version) for i in range(4)]
-        return join(
-            pick(STREET_TYPES, u[0] * len(STREET_TYPES)), " ", number_strings(1 + u[1] * 180),
-            " # ", number_strings(1 + u[2] * 120), "-", number_strings(1 + u[3] * 99), ", ",
-            pick(CITIES, city),
-        )
+    def city_of_version(self, version: int | np.ndarray) -> np.ndarray:
+        """City index of every customer in its ``version``-th home (cities cycle by stride)."""
+        return (self.home_city + version * self.city_stride) % len(CITIES)
 
 
 @cache
@@ -63,14 +63,49 @@ def clientele(world: World) -> Clientele:
     first = pick(first_names(), uniform(seed, "customers.first", ids) * len(first_names()))
     last = pick(last_names(), uniform(seed, "customers.last", ids) * len(last_names()))
     person = join(first, " ", last)
-    company = join(last, " ", pick(COMPANY_SUFFIXES,
-                                   uniform(seed, "customers.suffix", ids) * len(COMPANY_SUFFIXES)))
-    body = join(pick(GOVERNMENT_BODIES, uniform(seed, "customers.body", ids)
-                     * len(GOVERNMENT_BODIES)), " ", pick(CITIES, home))
+    company = join(
+        last,
+        " ",
+        pick(COMPANY_SUFFIXES, uniform(seed, "customers.suffix", ids) * len(COMPANY_SUFFIXES)),
+    )
+    body = join(
+        pick(GOVERNMENT_BODIES, uniform(seed, "customers.body", ids) * len(GOVERNMENT_BODIES)),
+        " ",
+        pick(CITIES, home),
+    )
     name = pc.case_when(
         pc.make_struct(pa.array(kind == 0), pa.array(kind == 1)), person, company, body
     )
     return Clientele(seed, ids, kind, home, stride, moves, name)
+
+
+@lru_cache(maxsize=32)
+def _addresses(world: World, version: int) -> pa.Array:
+    """Street address of every customer in its ``version``-th home (built once per version)."""
+    c = clientele(world)
+    u = [uniform(c.seed, f"customers.address{i}", c.ids, version) for i in range(4)]
+    return join(
+        pick(STREET_TYPES, u[0] * len(STREET_TYPES)),
+        " ",
+        number_strings(1 + u[1] * 180),
+        " # ",
+        number_strings(1 + u[2] * 120),
+        "-",
+        number_strings(1 + u[3] * 99),
+        ", ",
+        pick(CITIES, c.city_of_version(version)),
+    )
+
+
+def addresses(world: World, idx: np.ndarray, version: np.ndarray) -> pa.Array:
+    """Street address of customers ``idx`` (0-based) in their ``version``-th home."""
+    order = np.argsort(version, kind="stable")
+    parts = [
+        _addresses(world, int(v)).take(pa.array(idx[order][version[order] == v]))
+        for v in np.unique(version)
+    ]
+    combined = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+    return combined.take(pa.array(np.argsort(order, kind="stable")))
 
 
 def changed_on(world: World, t: int) -> np.ndarray:
@@ -91,7 +126,7 @@ def rows(world: World, mask: np.ndarray, t: int, seconds: np.ndarray | int) -> p
             c.name.take(pa.array(idx)),
             pick(CUSTOMER_TYPES, c.type_index[idx]),
             pick(CITIES, city),
-            c.address(idx, version, city),
+            addresses(world, idx, version),
             timestamps(seconds),
         ],
         schema=CUSTOMERS.schema,

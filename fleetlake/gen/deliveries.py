@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from fleetlake.gen.columns import decimal_from_cents, padded, pick, timestamps
-from fleetlake.gen.customers import clientele
+from fleetlake.gen.customers import addresses, clientele
 from fleetlake.gen.geography import ROUTES
 from fleetlake.gen.routes import ESTIMATED_HOURS
 from fleetlake.gen.streams import day_rng
@@ -38,13 +38,16 @@ def generate(world: World, t: int, plan: TripPlan, as_of: int) -> tuple[pa.Table
     first_of_trip = np.cumsum(counts) - counts
     position = np.arange(m) - np.repeat(first_of_trip, counts)
 
-    planned_end = plan.departure + np.round(ESTIMATED_HOURS[plan.route_index] * 3600).astype(np.int64)
+    planned_end = plan.departure + np.round(ESTIMATED_HOURS[plan.route_index] * 3600).astype(
+        np.int64
+    )
     drops_left = counts[trip] - 1 - position
     scheduled = (planned_end[trip] - drops_left * DROP_INTERVAL_SECONDS) // 60 * 60
     late = rng.random(m) < LATE_SHARE
     offset_minutes = np.where(late, rng.uniform(60, 180, m), rng.uniform(-30, 30, m))
-    delivered = np.maximum(scheduled + np.round(offset_minutes * 60).astype(np.int64),
-                           plan.departure[trip] + 60)
+    delivered = np.maximum(
+        scheduled + np.round(offset_minutes * 60).astype(np.int64), plan.departure[trip] + 60
+    )
     failed = rng.random(m) < FAILED_SHARE
     signed = rng.random(m) < SIGNED_SHARE
 
@@ -85,7 +88,7 @@ def generate(world: World, t: int, plan: TripPlan, as_of: int) -> tuple[pa.Table
             pa.array((plan.first_id + trip).astype(np.int32)),
             padded("FL", ids, 10),
             customers.name.take(pa.array(customer)),
-            customers.address(customer, version, city_now[customer]),
+            addresses(world, customer, version),
             decimal_from_cents(weight_cents, DELIVERIES.schema.field("package_weight_kg").type),
             timestamps(scheduled),
             timestamps(delivered, mask=~is_delivered),

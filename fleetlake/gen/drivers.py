@@ -1,7 +1,8 @@
 """Drivers: fixed identity, and three life schedules that make their SCD2 history.
 
 * phone number changes every 3-6 years;
-* licences last five years and are renewed 45 days early to 20 days late (some expire in the window);
+* licences last five years and are renewed 45 days early to 20 days late (some expire
+  inside the window);
 * some drivers go inactive for 1-12 weeks every few years (a tenth of the staff never does, so the
   company always has someone to drive).
 """
@@ -109,8 +110,11 @@ def rows(world: World, mask: np.ndarray, t: int, seconds: np.ndarray | int) -> p
             pa.array(ids.astype(np.int32)),
             padded("EMP", ids, 6),
             first,
-            join(last, " ", pick(last_names(), uniform(s.seed, "drivers.last2", ids)
-                                 * len(last_names()))),
+            join(
+                last,
+                " ",
+                pick(last_names(), uniform(s.seed, "drivers.last2", ids) * len(last_names())),
+            ),
             padded("", licence, 10),
             dates(expiry),
             number_strings(phone.astype(np.int64)),

@@ -43,28 +43,92 @@ PLACES: dict[str, tuple[float, float]] = {
 
 # (city a, city b, road km, [variant: (extra-distance factor, towns passed from a to b)])
 CORRIDORS: tuple[tuple[str, str, float, tuple[tuple[float, tuple[str, ...]], ...]], ...] = (
-    ("Bogotá", "Medellín", 440.0, ((1.0, ("Honda", "Puerto Triunfo")), (1.12, ("Puerto Boyacá",)),
-                                    (1.2, ("Girardot", "Manizales")))),
-    ("Bogotá", "Cali", 460.0, ((1.0, ("Girardot", "Ibagué", "Armenia", "Buga")),
-                                (1.1, ("Girardot", "Ibagué", "Pereira", "Buga")))),
-    ("Bogotá", "Barranquilla", 1000.0, ((1.0, ("Bucaramanga", "Aguachica", "Bosconia")),
-                                        (1.08, ("Puerto Boyacá", "Aguachica", "Bosconia")),
-                                        (1.15, ("Honda", "Caucasia", "Sincelejo")))),
-    ("Bogotá", "Cartagena", 1050.0, ((1.0, ("Bucaramanga", "Aguachica", "Bosconia")),
-                                     (1.1, ("Puerto Boyacá", "Caucasia", "Sincelejo")))),
-    ("Medellín", "Cali", 420.0, ((1.0, ("Manizales", "Pereira", "Armenia", "Buga")),
-                                  (1.07, ("Pereira", "Buga")),
-                                  (1.15, ("Manizales", "Armenia", "Buga")))),
-    ("Medellín", "Barranquilla", 700.0, ((1.0, ("Caucasia", "Planeta Rica", "Sincelejo")),
-                                          (1.1, ("Caucasia", "Montería", "Sincelejo", "Sabanalarga")))),
-    ("Medellín", "Cartagena", 640.0, ((1.0, ("Caucasia", "Planeta Rica", "Sincelejo")),
-                                       (1.08, ("Caucasia", "Montería", "Sincelejo")),
-                                       (1.16, ("Puerto Triunfo", "Aguachica", "Bosconia")))),
-    ("Cali", "Barranquilla", 1110.0, ((1.0, ("Pereira", "Manizales", "Caucasia", "Sincelejo")),
-                                       (1.09, ("Armenia", "Ibagué", "Honda", "Bucaramanga", "Bosconia")))),
-    ("Cali", "Cartagena", 1060.0, ((1.0, ("Pereira", "Manizales", "Caucasia", "Sincelejo")),
-                                    (1.1, ("Buga", "Armenia", "Medellín", "Montería")),
-                                    (1.18, ("Armenia", "Ibagué", "Honda", "Aguachica", "Bosconia")))),
+    (
+        "Bogotá",
+        "Medellín",
+        440.0,
+        (
+            (1.0, ("Honda", "Puerto Triunfo")),
+            (1.12, ("Puerto Boyacá",)),
+            (1.2, ("Girardot", "Manizales")),
+        ),
+    ),
+    (
+        "Bogotá",
+        "Cali",
+        460.0,
+        (
+            (1.0, ("Girardot", "Ibagué", "Armenia", "Buga")),
+            (1.1, ("Girardot", "Ibagué", "Pereira", "Buga")),
+        ),
+    ),
+    (
+        "Bogotá",
+        "Barranquilla",
+        1000.0,
+        (
+            (1.0, ("Bucaramanga", "Aguachica", "Bosconia")),
+            (1.08, ("Puerto Boyacá", "Aguachica", "Bosconia")),
+            (1.15, ("Honda", "Caucasia", "Sincelejo")),
+        ),
+    ),
+    (
+        "Bogotá",
+        "Cartagena",
+        1050.0,
+        (
+            (1.0, ("Bucaramanga", "Aguachica", "Bosconia")),
+            (1.1, ("Puerto Boyacá", "Caucasia", "Sincelejo")),
+        ),
+    ),
+    (
+        "Medellín",
+        "Cali",
+        420.0,
+        (
+            (1.0, ("Manizales", "Pereira", "Armenia", "Buga")),
+            (1.07, ("Pereira", "Buga")),
+            (1.15, ("Manizales", "Armenia", "Buga")),
+        ),
+    ),
+    (
+        "Medellín",
+        "Barranquilla",
+        700.0,
+        (
+            (1.0, ("Caucasia", "Planeta Rica", "Sincelejo")),
+            (1.1, ("Caucasia", "Montería", "Sincelejo", "Sabanalarga")),
+        ),
+    ),
+    (
+        "Medellín",
+        "Cartagena",
+        640.0,
+        (
+            (1.0, ("Caucasia", "Planeta Rica", "Sincelejo")),
+            (1.08, ("Caucasia", "Montería", "Sincelejo")),
+            (1.16, ("Puerto Triunfo", "Aguachica", "Bosconia")),
+        ),
+    ),
+    (
+        "Cali",
+        "Barranquilla",
+        1110.0,
+        (
+            (1.0, ("Pereira", "Manizales", "Caucasia", "Sincelejo")),
+            (1.09, ("Armenia", "Ibagué", "Honda", "Bucaramanga", "Bosconia")),
+        ),
+    ),
+    (
+        "Cali",
+        "Cartagena",
+        1060.0,
+        (
+            (1.0, ("Pereira", "Manizales", "Caucasia", "Sincelejo")),
+            (1.1, ("Buga", "Armenia", "Medellín", "Montería")),
+            (1.18, ("Armenia", "Ibagué", "Honda", "Aguachica", "Bosconia")),
+        ),
+    ),
     ("Barranquilla", "Cartagena", 120.0, ((1.0, ()), (1.25, ("Sabanalarga",)))),
 )
 

@@ -45,7 +45,7 @@ def generate(world: World, t: int) -> pa.Table:
     next_day = f.maintenance.period[idx] * (f.maintenance.phase[idx] + k + 1)
     next_day = np.floor(next_day).astype(np.int64)
     has_next = next_day < f.retire_day[idx]
-    workshop = (uniform(world.seed, "maintenance.workshop", vehicle_ids, k) * len(WORKSHOPS))
+    workshop = uniform(world.seed, "maintenance.workshop", vehicle_ids, k) * len(WORKSHOPS)
     ordinal = world.start.toordinal() + t
     return pa.Table.from_arrays(
         [
@@ -53,8 +53,14 @@ def generate(world: World, t: int) -> pa.Table:
             pa.array(vehicle_ids.astype(np.int32)),
             dates(np.full(n, ordinal)),
             pick(MAINTENANCE_TYPES, kind),
-            join(pick(MAINTENANCE_TYPES, kind), ": ", pick(WORK_DONE, kind), " (odómetro ",
-                 odometer_label(world, idx, k), ")"),
+            join(
+                pick(MAINTENANCE_TYPES, kind),
+                ": ",
+                pick(WORK_DONE, kind),
+                " (odómetro ",
+                odometer_label(world, idx, k),
+                ")",
+            ),
             decimal_from_cents(cost_cents, MAINTENANCE.schema.field("cost").type),
             dates(next_day + world.start.toordinal(), mask=~has_next),
             pick(WORKSHOPS, workshop.astype(np.int64)),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pyarrow as pa
 
@@ -43,21 +42,26 @@ def rows(world: World, mask: np.ndarray, t: int, seconds: np.ndarray | int) -> p
             pa.array([r.route_code for r in chosen], pa.string()),
             pa.array([r.origin for r in chosen], pa.string()),
             pa.array([r.destination for r in chosen], pa.string()),
-            decimal_from_cents(np.round(DISTANCE_KM[idx] * 100).astype(np.int64),
-                               schema.field("distance_km").type),
-            decimal_from_cents(np.round(ESTIMATED_HOURS[idx] * 100).astype(np.int64),
-                               schema.field("estimated_duration_hours").type),
-            decimal_from_cents(toll_cop(world.seed, year)[idx].astype(np.int64) * 100,
-                               schema.field("toll_cost").type),
+            decimal_from_cents(
+                np.round(DISTANCE_KM[idx] * 100).astype(np.int64), schema.field("distance_km").type
+            ),
+            decimal_from_cents(
+                np.round(ESTIMATED_HOURS[idx] * 100).astype(np.int64),
+                schema.field("estimated_duration_hours").type,
+            ),
+            decimal_from_cents(
+                toll_cop(world.seed, year)[idx].astype(np.int64) * 100,
+                schema.field("toll_cost").type,
+            ),
             pa.array([r.path[0][0] for r in chosen], pa.float64()),
             pa.array([r.path[0][1] for r in chosen], pa.float64()),
             pa.array([r.path[-1][0] for r in chosen], pa.float64()),
             pa.array([r.path[-1][1] for r in chosen], pa.float64()),
-            pa.array([[{"lat": la, "lon": lo} for la, lo in r.path] for r in chosen],
-                     schema.field("waypoints").type),
+            pa.array(
+                [[{"lat": la, "lon": lo} for la, lo in r.path] for r in chosen],
+                schema.field("waypoints").type,
+            ),
             timestamps(seconds),
         ],
         schema=schema,
     )
-
-

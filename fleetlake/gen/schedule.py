@@ -1,4 +1,4 @@
-"""Periodic per-entity schedules: the k-th event of entity i falls on day floor((phase_i + k) * period_i).
+"""Periodic per-entity schedules: event k of entity i falls on day floor((phase_i + k) * period_i).
 
 Every entity's life (status episodes, licence renewals, phone changes, moves, maintenance) is such
 a schedule drawn once from a stateless hash, so the state of any entity on any day is computed

@@ -1,4 +1,4 @@
-"""Trips of one day: vehicle, driver, route, times, fuel, load — and their status as of the window end.
+"""Trips of one day: vehicle, driver, route, times, fuel, load, and status as of the window end.
 
 Draws never depend on the window end, only the status columns do: a trip still on the road when the
 window closes is 'in_progress', and becomes 'completed' when ``simulate`` moves the end past its
@@ -114,5 +114,3 @@ def table(plan: TripPlan, arrival: np.ndarray, as_of: int) -> pa.Table:
         ],
         schema=TRIPS.schema,
     )
-
-

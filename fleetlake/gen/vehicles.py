@@ -79,9 +79,11 @@ def fleet(world: World) -> Fleet:
     steps = np.floor(uniform(seed, "vehicles.capacity", ids) * ((high - low) // step + 1))
     capacity_cents = ((low + steps * step) * 100).astype(np.int64)
     diesel = uniform(seed, "vehicles.fuel", ids) < np.array(DIESEL_SHARE)[type_index]
-    acquisition = world.start.toordinal() - 30 - np.floor(
-        uniform(seed, "vehicles.acquired", ids) * 3650
-    ).astype(np.int64)
+    acquisition = (
+        world.start.toordinal()
+        - 30
+        - np.floor(uniform(seed, "vehicles.acquired", ids) * 3650).astype(np.int64)
+    )
     lo, hi = (np.array(c)[type_index] for c in zip(*LITRES_PER_100KM, strict=True))
     litres = lo + (hi - lo) * uniform(seed, "vehicles.efficiency", ids)
     core = ids <= max(1, -(-world.n_vehicles // 10))  # never retired: the fleet keeps running
@@ -94,7 +96,9 @@ def fleet(world: World) -> Fleet:
     per_vehicle = largest_remainder(world.n_maintenance_default_window, share)
     period = np.where(per_vehicle > 0, active_days / np.maximum(per_vehicle, 1), NEVER)
     schedule = PeriodicSchedule(period=period, phase=uniform(seed, "maintenance.phase", ids))
-    return Fleet(ids, type_index, capacity_cents, diesel, acquisition, litres, retire, schedule, seed)
+    return Fleet(
+        ids, type_index, capacity_cents, diesel, acquisition, litres, retire, schedule, seed
+    )
 
 
 def in_service_mask(world: World, t: int) -> np.ndarray:

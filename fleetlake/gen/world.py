@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cached_property
+from functools import lru_cache
 
 import numpy as np
 
@@ -68,25 +68,24 @@ class World:
     def index(self, day: date) -> int:
         return (day - self.start).days
 
-    def _weights(self, n_days: int) -> np.ndarray:
-        days = np.arange(n_days, dtype=np.int64)
-        ordinals = self.start.toordinal() + days
-        weekday = (ordinals + 6) % 7  # date.fromordinal(1) is a Monday -> weekday 0
-        return WEEKDAY_WEIGHT[weekday] * MONTH_WEIGHT[_months_of(self.start, n_days)]
-
-    @cached_property
-    def _window_weight(self) -> int:
-        return int(self._weights(DEFAULT_DAYS).sum())
-
     def trips_before(self, index: int) -> int:
         """Trips on days [0, index): the id of a day's first trip is ``trips_before(day) + 1``."""
         if index <= 0:
             return 0
-        cumulative = int(self._weights(index).sum())
-        return self.n_trips_default_window * cumulative // self._window_weight
+        cumulative = int(_cumulative_weight(self.start, -(-index // 1024) * 1024)[index - 1])
+        window = int(_cumulative_weight(self.start, 1024)[DEFAULT_DAYS - 1])
+        return self.n_trips_default_window * cumulative // window
 
     def trips_on(self, index: int) -> int:
         return self.trips_before(index + 1) - self.trips_before(index)
+
+
+@lru_cache(maxsize=16)
+def _cumulative_weight(start: date, n_days: int) -> np.ndarray:
+    """Running sum of the daily weights of days [0, n_days) (exact integers)."""
+    ordinals = start.toordinal() + np.arange(n_days, dtype=np.int64)
+    weekday = (ordinals + 6) % 7  # date.fromordinal(1) is a Monday -> weekday 0
+    return np.cumsum(WEEKDAY_WEIGHT[weekday] * MONTH_WEIGHT[_months_of(start, n_days)])
 
 
 def _months_of(start: date, n_days: int) -> np.ndarray:

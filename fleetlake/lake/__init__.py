@@ -76,16 +76,22 @@ class Lake:
         history = self.read(table)
         con = duckdb.connect()
         con.register("history", history)
-        return con.execute(
-            f"""SELECT * FROM history WHERE ? IS NULL OR {UPDATED_AT} <= ?
+        return (
+            con.execute(
+                f"""SELECT * FROM history WHERE ? IS NULL OR {UPDATED_AT} <= ?
                 QUALIFY row_number() OVER (PARTITION BY {spec.id_column}
                                            ORDER BY {UPDATED_AT} DESC) = 1
                 ORDER BY {spec.id_column}""",
-            [as_of, as_of],
-        ).arrow().read_all()
+                [as_of, as_of],
+            )
+            .arrow()
+            .read_all()
+        )
 
-    def register_duckdb(self, con: duckdb.DuckDBPyConnection, as_of: datetime | None = None) -> None:
-        """Create views: event tables, entity current state, and ``<entity>_history`` change logs."""
+    def register_duckdb(
+        self, con: duckdb.DuckDBPyConnection, as_of: datetime | None = None
+    ) -> None:
+        """Create views: event tables, entity current state, ``<entity>_history`` change logs."""
         for name, spec in TABLES.items():
             source = f"{name}_history" if spec.is_entity else name
             files = self.files(name)
@@ -98,7 +104,9 @@ class Lake:
             relation = f"__lake_{name}"
             con.register(relation, self.dataset(name) if files else spec.schema.empty_table())
             con.execute(f"CREATE OR REPLACE VIEW {source} AS SELECT * FROM {relation}")
-        cutoff = "" if as_of is None else f"WHERE {UPDATED_AT} <= TIMESTAMP '{as_of.isoformat(' ')}'"
+        cutoff = (
+            "" if as_of is None else f"WHERE {UPDATED_AT} <= TIMESTAMP '{as_of.isoformat(' ')}'"
+        )
         for spec in ENTITY_TABLES:
             con.execute(
                 f"""CREATE OR REPLACE VIEW {spec.name} AS SELECT * FROM {spec.name}_history {cutoff}

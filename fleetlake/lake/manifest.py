@@ -35,8 +35,12 @@ class LakeInfo:
     def from_json(cls, raw: bytes, where: str) -> LakeInfo:
         try:
             data = json.loads(raw)
-            return cls(int(data["seed"]), float(data["sf"]), date.fromisoformat(data["start"]),
-                       str(data["generator_version"]))
+            return cls(
+                int(data["seed"]),
+                float(data["sf"]),
+                date.fromisoformat(data["start"]),
+                str(data["generator_version"]),
+            )
         except (ValueError, KeyError, TypeError) as e:
             raise ManifestError(f"{where} is corrupted ({type(e).__name__}: {e})") from None
 
@@ -76,8 +80,12 @@ class DayEntry:
                 name: PartitionInfo(int(t["rows"]), t["sha256"], t["file"])
                 for name, t in data["tables"].items()
             }
-            return cls(date.fromisoformat(data["day"]), date.fromisoformat(data["window_end"]),
-                       int(data["open_trips"]), tables)
+            return cls(
+                date.fromisoformat(data["day"]),
+                date.fromisoformat(data["window_end"]),
+                int(data["open_trips"]),
+                tables,
+            )
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise ManifestError(f"{where} is corrupted ({type(e).__name__}: {e})") from None
 

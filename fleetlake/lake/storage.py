@@ -2,7 +2,7 @@
 
 Both expose the same few operations on keys relative to the lake root. Writes are atomic: a local
 file is written beside its target and renamed into place; an S3 object appears when its upload
-completes. Both also hand out a pyarrow filesystem, so datasets, DuckDB and polars read the same way.
+completes. Both also hand out a pyarrow filesystem, so datasets, DuckDB and polars read alike.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class Storage:
             raise StorageError(f"cannot list {self.uri}/{prefix}: {_first_line(e)}") from e
         root = self.path("")
         return sorted(
-            i.path[len(root):].lstrip("/") for i in infos if i.type == pafs.FileType.File
+            i.path[len(root) :].lstrip("/") for i in infos if i.type == pafs.FileType.File
         )
 
     def delete(self, key: str) -> None:
@@ -83,6 +83,7 @@ class LocalStorage(Storage):
         self.root = self.root.expanduser().absolute()
         self.uri = str(self.root)
         self.filesystem = pafs.LocalFileSystem()
+        self._made: set[Path] = set()  # directories known to exist (mkdir is costly per file)
 
     def path(self, key: str) -> str:
         return str(self.root / key) if key else str(self.root)
@@ -90,7 +91,9 @@ class LocalStorage(Storage):
     def write_bytes(self, key: str, data: bytes) -> None:
         target = self.root / key
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in self._made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(target.parent)
             temporary = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
             temporary.write_bytes(data)
             os.replace(temporary, target)
@@ -136,8 +139,8 @@ class S3Storage(Storage):
 
 
 def endpoint_from_environment(endpoint_url: str | None) -> str | None:
-    return endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get(
-        "AWS_ENDPOINT_URL"
+    return (
+        endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     )
 
 
@@ -145,7 +148,9 @@ def s3_filesystem(endpoint_url: str | None) -> pafs.S3FileSystem:
     """A pyarrow S3 filesystem for AWS or any S3-compatible endpoint (credentials from the env)."""
     endpoint = endpoint_from_environment(endpoint_url)
     options: dict = {
-        "region": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        "region": os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or "us-east-1",
         "connect_timeout": 3,
         "request_timeout": 10,
         "retry_strategy": pafs.AwsStandardS3RetryStrategy(max_attempts=2),

@@ -77,67 +77,150 @@ def _version_at(entity: str, fk: str, event_time: str) -> str:
 # (rule, table, condition that marks a violating row, what to show of it)
 RULES: tuple[tuple[str, str, str, str], ...] = (
     ("trips.arrival >= departure", "trips", "arrival_datetime < departure_datetime", "trip_id"),
-    ("trips.vehicle exists at departure", "trips",
-     _version_at("vehicles", "trips.vehicle_id", "trips.departure_datetime"), "trip_id"),
-    ("trips.driver exists at departure", "trips",
-     _version_at("drivers", "trips.driver_id", "trips.departure_datetime"), "trip_id"),
-    ("trips.route exists at departure", "trips",
-     _version_at("routes", "trips.route_id", "trips.departure_datetime"), "trip_id"),
+    (
+        "trips.vehicle exists at departure",
+        "trips",
+        _version_at("vehicles", "trips.vehicle_id", "trips.departure_datetime"),
+        "trip_id",
+    ),
+    (
+        "trips.driver exists at departure",
+        "trips",
+        _version_at("drivers", "trips.driver_id", "trips.departure_datetime"),
+        "trip_id",
+    ),
+    (
+        "trips.route exists at departure",
+        "trips",
+        _version_at("routes", "trips.route_id", "trips.departure_datetime"),
+        "trip_id",
+    ),
     ("trips.status domain", "trips", _domain("status", schema.TRIP_STATUSES), "trip_id"),
-    ("trips.completed have arrival and fuel", "trips",
-     "status = 'completed' AND (arrival_datetime IS NULL OR fuel_consumed_liters IS NULL)",
-     "trip_id"),
-    ("trips.load <= vehicle capacity", "trips",
-     "total_weight_kg > (SELECT max(capacity_kg) FROM vehicles_history v "
-     "WHERE v.vehicle_id = trips.vehicle_id)", "trip_id"),
-    ("deliveries.trip exists", "deliveries",
-     "NOT EXISTS (SELECT 1 FROM trips t WHERE t.trip_id = deliveries.trip_id)", "delivery_id"),
-    ("deliveries.delivered after departure", "deliveries",
-     "delivered_datetime < (SELECT departure_datetime FROM trips t "
-     "WHERE t.trip_id = deliveries.trip_id)", "delivery_id"),
-    ("deliveries.status domain", "deliveries",
-     _domain("delivery_status", schema.DELIVERY_STATUSES), "delivery_id"),
-    ("deliveries.delivered have a time", "deliveries",
-     "delivery_status = 'delivered' AND delivered_datetime IS NULL", "delivery_id"),
+    (
+        "trips.completed have arrival and fuel",
+        "trips",
+        "status = 'completed' AND (arrival_datetime IS NULL OR fuel_consumed_liters IS NULL)",
+        "trip_id",
+    ),
+    (
+        "trips.load <= vehicle capacity",
+        "trips",
+        "total_weight_kg > (SELECT max(capacity_kg) FROM vehicles_history v "
+        "WHERE v.vehicle_id = trips.vehicle_id)",
+        "trip_id",
+    ),
+    (
+        "deliveries.trip exists",
+        "deliveries",
+        "NOT EXISTS (SELECT 1 FROM trips t WHERE t.trip_id = deliveries.trip_id)",
+        "delivery_id",
+    ),
+    (
+        "deliveries.delivered after departure",
+        "deliveries",
+        "delivered_datetime < (SELECT departure_datetime FROM trips t "
+        "WHERE t.trip_id = deliveries.trip_id)",
+        "delivery_id",
+    ),
+    (
+        "deliveries.status domain",
+        "deliveries",
+        _domain("delivery_status", schema.DELIVERY_STATUSES),
+        "delivery_id",
+    ),
+    (
+        "deliveries.delivered have a time",
+        "deliveries",
+        "delivery_status = 'delivered' AND delivered_datetime IS NULL",
+        "delivery_id",
+    ),
     ("deliveries.package weight > 0", "deliveries", "package_weight_kg < 0", "delivery_id"),
-    ("maintenance.vehicle exists on the day", "maintenance",
-     _version_at("vehicles", "maintenance.vehicle_id",
-                 "maintenance.maintenance_date + INTERVAL 1 DAY"), "maintenance_id"),
-    ("maintenance.type domain", "maintenance",
-     _domain("maintenance_type", schema.MAINTENANCE_TYPES), "maintenance_id"),
-    ("maintenance.next date after date", "maintenance",
-     "next_maintenance_date <= maintenance_date", "maintenance_id"),
-    ("vehicles.type domain", "vehicles_history",
-     _domain("vehicle_type", schema.VEHICLE_TYPES), "vehicle_id"),
-    ("vehicles.fuel domain", "vehicles_history", _domain("fuel_type", schema.FUEL_TYPES),
-     "vehicle_id"),
-    ("vehicles.status domain", "vehicles_history", _domain("status", schema.VEHICLE_STATUSES),
-     "vehicle_id"),
-    ("drivers.status domain", "drivers_history", _domain("status", schema.DRIVER_STATUSES),
-     "driver_id"),
-    ("customers.type domain", "customers_history",
-     _domain("customer_type", schema.CUSTOMER_TYPES), "customer_id"),
+    (
+        "maintenance.vehicle exists on the day",
+        "maintenance",
+        _version_at(
+            "vehicles", "maintenance.vehicle_id", "maintenance.maintenance_date + INTERVAL 1 DAY"
+        ),
+        "maintenance_id",
+    ),
+    (
+        "maintenance.type domain",
+        "maintenance",
+        _domain("maintenance_type", schema.MAINTENANCE_TYPES),
+        "maintenance_id",
+    ),
+    (
+        "maintenance.next date after date",
+        "maintenance",
+        "next_maintenance_date <= maintenance_date",
+        "maintenance_id",
+    ),
+    (
+        "vehicles.type domain",
+        "vehicles_history",
+        _domain("vehicle_type", schema.VEHICLE_TYPES),
+        "vehicle_id",
+    ),
+    (
+        "vehicles.fuel domain",
+        "vehicles_history",
+        _domain("fuel_type", schema.FUEL_TYPES),
+        "vehicle_id",
+    ),
+    (
+        "vehicles.status domain",
+        "vehicles_history",
+        _domain("status", schema.VEHICLE_STATUSES),
+        "vehicle_id",
+    ),
+    (
+        "drivers.status domain",
+        "drivers_history",
+        _domain("status", schema.DRIVER_STATUSES),
+        "driver_id",
+    ),
+    (
+        "customers.type domain",
+        "customers_history",
+        _domain("customer_type", schema.CUSTOMER_TYPES),
+        "customer_id",
+    ),
     ("customers.city domain", "customers_history", _domain("city", schema.CITIES), "customer_id"),
-    ("routes.cities domain", "routes_history",
-     f"{_domain('origin_city', schema.CITIES)} OR {_domain('destination_city', schema.CITIES)}",
-     "route_id"),
+    (
+        "routes.cities domain",
+        "routes_history",
+        f"{_domain('origin_city', schema.CITIES)} OR {_domain('destination_city', schema.CITIES)}",
+        "route_id",
+    ),
 )
 
 # Queries returning one row per violation, with a label.
 AGGREGATE_RULES: tuple[tuple[str, str], ...] = (
-    ("deliveries.customer exists at departure",
-     "SELECT d.delivery_id::VARCHAR FROM deliveries d JOIN trips t USING (trip_id) "
-     "LEFT JOIN customers_first f ON f.id = d.customer_id "
-     "WHERE d.customer_id IS NOT NULL AND (f.id IS NULL OR f.first_at > t.departure_datetime)"),
-    ("trips.package weights <= load",
-     "SELECT d.trip_id::VARCHAR FROM deliveries d JOIN trips t USING (trip_id) "
-     "GROUP BY d.trip_id, t.total_weight_kg HAVING sum(d.package_weight_kg) > t.total_weight_kg"),
-    ("deliveries.tracking_number unique",
-     "SELECT tracking_number FROM deliveries GROUP BY 1 HAVING count(*) > 1"),
-    ("vehicles.license_plate unique per vehicle",
-     "SELECT license_plate FROM vehicles_history GROUP BY 1 HAVING count(DISTINCT vehicle_id) > 1"),
-    ("drivers.license_number unique per driver",
-     "SELECT license_number FROM drivers_history GROUP BY 1 HAVING count(DISTINCT driver_id) > 1"),
+    (
+        "deliveries.customer exists at departure",
+        "SELECT d.delivery_id::VARCHAR FROM deliveries d JOIN trips t USING (trip_id) "
+        "LEFT JOIN customers_first f ON f.id = d.customer_id "
+        "WHERE d.customer_id IS NOT NULL AND (f.id IS NULL OR f.first_at > t.departure_datetime)",
+    ),
+    (
+        "trips.package weights <= load",
+        "SELECT d.trip_id::VARCHAR FROM deliveries d JOIN trips t USING (trip_id) "
+        "GROUP BY d.trip_id, t.total_weight_kg HAVING sum(d.package_weight_kg) > t.total_weight_kg",
+    ),
+    (
+        "deliveries.tracking_number unique",
+        "SELECT tracking_number FROM deliveries GROUP BY 1 HAVING count(*) > 1",
+    ),
+    (
+        "vehicles.license_plate unique per vehicle",
+        "SELECT license_plate FROM vehicles_history GROUP BY 1 "
+        "HAVING count(DISTINCT vehicle_id) > 1",
+    ),
+    (
+        "drivers.license_number unique per driver",
+        "SELECT license_number FROM drivers_history GROUP BY 1 "
+        "HAVING count(DISTINCT driver_id) > 1",
+    ),
 )
 
 
@@ -162,8 +245,9 @@ def validate_lake(lake: Lake) -> ValidationReport:
             con.execute(f"CREATE TABLE {source} AS SELECT * FROM __{source}")
             con.unregister(f"__{source}")
         if problems:
-            report.violations.append(Violation("manifest: partition files", len(problems),
-                                               tuple(problems[:SAMPLE])))
+            report.violations.append(
+                Violation("manifest: partition files", len(problems), tuple(problems[:SAMPLE]))
+            )
         for spec in schema.ENTITY_TABLES:  # when each entity first appears in its change log
             con.execute(
                 f"CREATE TABLE {spec.name}_first AS SELECT {spec.id_column} AS id, "
@@ -172,15 +256,22 @@ def validate_lake(lake: Lake) -> ValidationReport:
         for spec in schema.TABLES.values():
             source = f"{spec.name}_history" if spec.is_entity else spec.name
             keys = ", ".join(spec.primary_key)
-            _collect(report, con, f"{spec.name}.primary key unique",
-                     f"SELECT concat_ws('/', {keys}) FROM {source} GROUP BY {keys} "
-                     f"HAVING count(*) > 1")
-            _collect(report, con, f"{spec.name}.rows in their date partition",
-                     f"SELECT concat_ws('/', {keys}) FROM {source} "
-                     f"WHERE CAST({spec.partition_by} AS DATE) <> \"date\""
-                     if spec.name != "deliveries" else
-                     "SELECT d.delivery_id::VARCHAR FROM deliveries d JOIN trips t USING (trip_id) "
-                     "WHERE CAST(t.departure_datetime AS DATE) <> d.\"date\"")
+            _collect(
+                report,
+                con,
+                f"{spec.name}.primary key unique",
+                f"SELECT concat_ws('/', {keys}) FROM {source} GROUP BY {keys} HAVING count(*) > 1",
+            )
+            _collect(
+                report,
+                con,
+                f"{spec.name}.rows in their date partition",
+                f"SELECT concat_ws('/', {keys}) FROM {source} "
+                f'WHERE CAST({spec.partition_by} AS DATE) <> "date"'
+                if spec.name != "deliveries"
+                else "SELECT d.delivery_id::VARCHAR FROM deliveries d JOIN trips t USING (trip_id) "
+                'WHERE CAST(t.departure_datetime AS DATE) <> d."date"',
+            )
         for rule, table, condition, label in RULES:
             _collect(report, con, rule, f"SELECT {label}::VARCHAR FROM {table} WHERE {condition}")
         for rule, query in AGGREGATE_RULES:
@@ -210,12 +301,14 @@ def _check_days(lake: Lake, report: ValidationReport) -> None:
             missing.append(day.isoformat())
         day += timedelta(days=1)
     if missing:
-        report.violations.append(Violation("manifest: days without an entry", len(missing),
-                                           tuple(missing[:SAMPLE])))
+        report.violations.append(
+            Violation("manifest: days without an entry", len(missing), tuple(missing[:SAMPLE]))
+        )
 
 
-def _read_checked(lake: Lake, spec: schema.TableSpec, report: ValidationReport,
-                  problems: list[str]) -> pa.Table:
+def _read_checked(
+    lake: Lake, spec: schema.TableSpec, report: ValidationReport, problems: list[str]
+) -> pa.Table:
     """The table's partitions that match the manifest, with their ``date`` partition column."""
     parts = sorted(lake.manifest.partitions.get(spec.name, {}).items())
     contents = _read_all(lake, [part.file for _, part in parts])

@@ -9,8 +9,9 @@ from tests.lake.conftest import assert_same_contents, lake_contents
 
 
 def test_one_worker_equals_two_workers(tmp_path, tiny_contents):
-    generate_lake(str(tmp_path / "one"), sf=0.01, seed=42, start=date(2024, 1, 1), days=730,
-                  workers=1)
+    generate_lake(
+        str(tmp_path / "one"), sf=0.01, seed=42, start=date(2024, 1, 1), days=730, workers=1
+    )
     assert_same_contents(lake_contents(str(tmp_path / "one")), tiny_contents)
     assert tiny_contents["trips"].num_rows == 1_000
     assert tiny_contents["deliveries"].num_rows == 4_000

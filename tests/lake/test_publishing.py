@@ -22,8 +22,11 @@ from tests.lake.conftest import assert_same_contents, lake_contents
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -122,15 +125,31 @@ def test_validate_catches_broken_rules(tmp_path):
     tables = {"trips": broken_trips, "deliveries": broken_deliveries}
     write_day(LocalStorage(path), entry.day, tables, entry.window_end, entry.open_trips)
     rules = {v.rule for v in validate_lake(open_lake(str(path))).violations}
-    assert {"trips.vehicle exists at departure", "deliveries.status domain",
-            "deliveries.primary key unique", "deliveries.tracking_number unique"} <= rules
+    assert {
+        "trips.vehicle exists at departure",
+        "deliveries.status domain",
+        "deliveries.primary key unique",
+        "deliveries.tracking_number unique",
+    } <= rules
     assert pc.sum(broken_trips.column("vehicle_id")).as_py() > 0
 
 
 def test_killed_run_keeps_published_partitions_and_the_next_run_completes(tmp_path):
     path = tmp_path / "lake"
-    command = [sys.executable, "-m", "fleetlake.cli", "gen", "--sf", "0.3", "--days", "120",
-               "--lake", str(path), "--workers", "2"]
+    command = [
+        sys.executable,
+        "-m",
+        "fleetlake.cli",
+        "gen",
+        "--sf",
+        "0.3",
+        "--days",
+        "120",
+        "--lake",
+        str(path),
+        "--workers",
+        "2",
+    ]
     process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -145,7 +164,8 @@ def test_killed_run_keeps_published_partitions_and_the_next_run_completes(tmp_pa
     partial = open_lake(str(path))  # whatever was published reads back whole
     for name in ("trips", "deliveries"):
         assert partial.read(name).num_rows == sum(
-            p.rows for p in partial.manifest.partitions.get(name, {}).values())
+            p.rows for p in partial.manifest.partitions.get(name, {}).values()
+        )
     result = generate_lake(str(path), sf=0.3, seed=42, days=120, workers=2)
     assert result.days_skipped == published and result.days_written == 120 - published
     reference = tmp_path / "reference"

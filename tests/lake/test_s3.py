@@ -27,8 +27,15 @@ def test_s3_lake_equals_local_lake_and_validates(s3_bucket, moto_endpoint, tmp_p
 def test_shards_write_disjoint_days_of_one_lake(s3_bucket, moto_endpoint, tmp_path):
     uri = f"s3://{s3_bucket}/sharded"
     for k in (1, 2, 3):
-        generate_lake(uri, sf=0.1, seed=9, days=40, shard=Shard.parse(f"{k}/3"),
-                      endpoint_url=moto_endpoint, workers=1)
+        generate_lake(
+            uri,
+            sf=0.1,
+            seed=9,
+            days=40,
+            shard=Shard.parse(f"{k}/3"),
+            endpoint_url=moto_endpoint,
+            workers=1,
+        )
     whole = str(tmp_path / "whole")
     generate_lake(whole, sf=0.1, seed=9, days=40, workers=2)
     assert_same_contents(lake_contents(uri, moto_endpoint), lake_contents(whole))
@@ -42,10 +49,15 @@ def test_polars_reads_the_s3_lake(s3_bucket, moto_endpoint):
     uri = f"s3://{s3_bucket}/pl"
     generate_lake(uri, sf=0.05, seed=1, days=5, endpoint_url=moto_endpoint, workers=1)
     frame = pl.scan_parquet(
-        f"{uri}/trips/", hive_partitioning=True,
-        storage_options={"aws_endpoint_url": moto_endpoint, "aws_allow_http": "true",
-                         "aws_access_key_id": "testing", "aws_secret_access_key": "testing",
-                         "aws_region": "us-east-1"},
+        f"{uri}/trips/",
+        hive_partitioning=True,
+        storage_options={
+            "aws_endpoint_url": moto_endpoint,
+            "aws_allow_http": "true",
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+            "aws_region": "us-east-1",
+        },
     ).collect()
     assert frame.height == open_lake(uri, moto_endpoint).read("trips").num_rows
 
@@ -56,7 +68,10 @@ def test_missing_bucket_is_a_clear_error(moto_endpoint):
 
 
 def test_unreachable_endpoint_is_one_line_and_non_zero():
-    result = CliRunner().invoke(main, ["gen", "--sf", "0.01", "--days", "1", "--lake",
-                                       "s3://bucket/x"], env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9"})
+    result = CliRunner().invoke(
+        main,
+        ["gen", "--sf", "0.01", "--days", "1", "--lake", "s3://bucket/x"],
+        env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9"},
+    )
     assert result.exit_code != 0
     assert result.output.startswith("error: cannot reach S3") and result.output.count("\n") == 1
