@@ -8,6 +8,7 @@ PostgreSQL copy holds the latest state, so both agree for the default ``as_of``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -24,11 +25,11 @@ ENGINES = ("duckdb", "postgres")
 DEFAULT_TOLERANCE_MINUTES = 30
 
 
-def _as_lake(lake: Lake | str) -> Lake:
-    if isinstance(lake, str):
+def _as_lake(lake: Lake | str | os.PathLike) -> Lake:
+    if isinstance(lake, str | os.PathLike):
         from fleetlake.lake import open_lake
 
-        return open_lake(lake)
+        return open_lake(os.fspath(lake))
     return lake
 
 
@@ -70,9 +71,9 @@ def postgres_range(con) -> tuple[date, date]:
 def _run_duckdb(lake: Lake, names: list[str], as_of: date | None, tolerance: int):
     from fleetlake.kpi.cache import create_views, open_cache
 
+    as_of = checked_as_of(as_of, lake.manifest.start, lake.manifest.end)
     con = open_cache(lake)
     try:
-        as_of = checked_as_of(as_of, lake.manifest.start, lake.manifest.end)
         create_views(con, as_of)
         results = {}
         for name in names:
@@ -115,7 +116,7 @@ def _run_postgres(
 
 
 def run_kpis(
-    lake: Lake | str | None,
+    lake: Lake | str | os.PathLike | None,
     as_of: date | str | None = None,
     names: Iterable[str] | str | None = None,
     engine: str = "duckdb",
@@ -124,7 +125,7 @@ def run_kpis(
 ) -> dict[str, pa.Table]:
     """Run KPIs (all by default, in order) and return ``{name: result table}``.
 
-    ``lake`` is a ``Lake`` or its URI; it may be None only for ``engine="postgres"``.
+    ``lake`` is a ``Lake`` or its URI or path; it may be None only for ``engine="postgres"``.
     ``dsn`` is for PostgreSQL ("" = libpq ``PG*`` variables). ``tolerance_minutes`` is the
     on-time rule: delivered_datetime <= scheduled_datetime + tolerance.
     """

@@ -99,6 +99,16 @@ def _existing(con, names: list[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
+def _set_indexes(con, indexes: list[IndexDef], present: set[str]) -> None:
+    """Create the indexes named in ``present``, drop the others, refresh the planner statistics."""
+    for index in indexes:
+        con.execute(
+            index.statement if index.name in present else f"DROP INDEX IF EXISTS {index.name}"
+        )
+    for table in sorted({i.table for i in indexes}):
+        con.execute(f"ANALYZE {table}")
+
+
 def explain_kpis(
     dsn: str,
     repeat: int = 5,
@@ -125,22 +135,16 @@ def explain_kpis(
             sql = kpi_text(name)
             queries[name] = (translate(sql, "postgres"), bind(sql, as_of, tolerance_minutes))
         runs: dict[str, dict[str, tuple[float, dict]]] = {"before": {}, "after": {}}
-        for phase in ("before", "after"):
-            step = f"{phase}: set up indexes"
-            for index in indexes:
-                con.execute(
-                    index.statement if phase == "after" else f"DROP INDEX IF EXISTS {index.name}"
-                )
-            if phase == "after":
-                for table in sorted({i.table for i in indexes}):
-                    con.execute(f"ANALYZE {table}")
-            for name, (sql, params) in queries.items():
-                step = f"{phase}: EXPLAIN ANALYZE {name}"
-                runs[phase][name] = _measure(con, sql, params, repeat)
-        step = "restore the indexes found"
-        for index in indexes:
-            if index.name not in existed:
-                con.execute(f"DROP INDEX IF EXISTS {index.name}")
+        try:
+            for phase in ("before", "after"):
+                step = f"{phase}: set up indexes"
+                _set_indexes(con, indexes, {i.name for i in indexes} if phase == "after" else set())
+                for name, (sql, params) in queries.items():
+                    step = f"{phase}: EXPLAIN ANALYZE {name}"
+                    runs[phase][name] = _measure(con, sql, params, repeat)
+        finally:
+            if not con.closed:  # leave the indexes as found, even after a failure
+                _set_indexes(con, indexes, existed)
     except psycopg.Error as e:
         raise database_error(e, dsn, step) from e
     finally:
