@@ -23,6 +23,8 @@ from fleetlake.serverless.replay import StreamOptions, final_delivery_states, la
 from fleetlake.serverless.resources import Clients, ResourceNames
 from tests.serverless.conftest import scan
 
+pytestmark = pytest.mark.s3  # moto's server on 127.0.0.1 (S3, DynamoDB, SNS)
+
 
 @pytest.fixture
 def names(moto_endpoint, monkeypatch):

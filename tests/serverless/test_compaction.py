@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from fleetlake.lake.storage import LocalStorage
 from fleetlake.serverless.compaction import compact, read_stream_table
 from fleetlake.serverless.ingest import ingest_batch
 from fleetlake.serverless.replay import StreamOptions, build_stream
 from fleetlake.serverless.routes import put_routes, routes_from_table
 from tests.serverless.lake_tables import LAKE_END, deliveries_table, routes_table, trips_table
+
+pytestmark = pytest.mark.s3  # moto's server on 127.0.0.1 (S3, DynamoDB, SNS)
 
 
 def stream():

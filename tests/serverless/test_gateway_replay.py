@@ -25,6 +25,8 @@ from tests.serverless.lake_tables import (
     trips_table,
 )
 
+pytestmark = pytest.mark.s3  # moto's server on 127.0.0.1 (S3, DynamoDB, SNS)
+
 
 @pytest.fixture
 def gateway(aws):

@@ -13,6 +13,8 @@ from fleetlake.serverless import handlers
 from fleetlake.serverless.models import MAX_BATCH_EVENTS
 from tests.serverless.conftest import HONDA, MEDELLIN, call, delivery, gps, s3_records, scan
 
+pytestmark = pytest.mark.s3  # moto's server on 127.0.0.1 (S3, DynamoDB, SNS)
+
 T0 = "2025-03-10T08:00:00-05:00"
 T1 = "2025-03-10T09:00:00-05:00"
 T2 = "2025-03-10T10:30:00-05:00"
