@@ -52,6 +52,21 @@ def read_watermark(rows: Iterable[tuple]) -> dict[Partition, str]:
     return watermark
 
 
+def lake_identity(lake: Lake) -> str:
+    """What makes two lakes the same lake (its location may move, e.g. from disk to S3)."""
+    m = lake.manifest
+    return f"seed={m.seed} sf={m.sf:g} start={m.start} generator={m.generator_version}"
+
+
+def check_same_lake(lake: Lake, loaded_from: str | None) -> None:
+    """Refuse to mix lakes: the warehouse's last run must have read this same lake."""
+    if loaded_from and loaded_from != lake_identity(lake):
+        raise DatabaseError(
+            f"this warehouse was loaded from another lake ({loaded_from}), not {lake.uri} "
+            f"({lake_identity(lake)}); use a new warehouse for it"
+        )
+
+
 def pending_partitions(lake: Lake, watermark: dict[Partition, str]) -> list[Partition]:
     """The lake partitions to (re)load, sorted by table and day.
 
@@ -134,4 +149,5 @@ def read_batch(lake: Lake, pending: list[Partition]) -> Batch:
             schema=WATERMARK_SCHEMA,
         ),
         lake=lake.uri,
+        lake_identity=lake_identity(lake),
     )

@@ -51,6 +51,7 @@ class Batch:
     routes: pa.Table = field(default_factory=TABLES["routes"].schema.empty_table)
     partitions: pa.Table = field(default_factory=WATERMARK_SCHEMA.empty_table)
     lake: str = ""
+    lake_identity: str = ""
 
     @property
     def rows_read(self) -> int:
@@ -164,8 +165,8 @@ def apply_batch(
         run_script(target, "load_bookkeeping.sql", [run_id])
         target.execute(
             "INSERT INTO etl_runs (run_id, started_at, finished_at, status, rows_read, "
-            "rows_inserted, rows_updated, rows_rejected, partitions_read, lake) "
-            "VALUES (?, ?, ?, 'succeeded', ?, ?, ?, ?, ?, ?)",
+            "rows_inserted, rows_updated, rows_rejected, partitions_read, lake, lake_identity) "
+            "VALUES (?, ?, ?, 'succeeded', ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 started,
@@ -176,6 +177,7 @@ def apply_batch(
                 rejected,
                 batch.partitions.num_rows,
                 batch.lake,
+                batch.lake_identity,
             ],
         )
     return RunSummary(

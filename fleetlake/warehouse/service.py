@@ -7,7 +7,12 @@ from typing import Any
 
 from fleetlake.config import Config
 from fleetlake.errors import ValidationError
-from fleetlake.warehouse.incremental import pending_partitions, read_batch, read_watermark
+from fleetlake.warehouse.incremental import (
+    check_same_lake,
+    pending_partitions,
+    read_batch,
+    read_watermark,
+)
 from fleetlake.warehouse.load import RunSummary, apply_batch
 from fleetlake.warehouse.model import WAREHOUSE_TABLES
 from fleetlake.warehouse.targets import Target, open_target
@@ -17,6 +22,13 @@ def _watermark_rows(target: Target) -> list[tuple]:
     if not target.columns("etl_watermark"):
         return []
     return target.query("SELECT lake_table, partition_date, sha256 FROM etl_watermark")
+
+
+def _loaded_from(target: Target) -> str | None:
+    if not target.columns("etl_runs"):
+        return None
+    last = target.query("SELECT lake_identity FROM etl_runs ORDER BY run_id DESC LIMIT 1")
+    return last[0][0] if last else None
 
 
 def load_warehouse(
@@ -43,6 +55,7 @@ def load_warehouse(
     target = open_target(config, **(target_options or {}))
     try:
         with target.lock():
+            check_same_lake(lake, _loaded_from(target))
             watermark = read_watermark(_watermark_rows(target))
             pending = pending_partitions(lake, watermark)
             if not pending:

@@ -127,7 +127,8 @@ CREATE TABLE IF NOT EXISTS etl_runs (
     rows_updated BIGINT NOT NULL,
     rows_rejected BIGINT NOT NULL,
     partitions_read INTEGER NOT NULL,
-    lake VARCHAR
+    lake VARCHAR,                       -- where the batch was read
+    lake_identity VARCHAR               -- which lake: seed, sf, start, generator version
 );
 
 CREATE TABLE IF NOT EXISTS etl_watermark (

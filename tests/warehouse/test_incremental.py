@@ -272,3 +272,18 @@ def test_production_profile_with_connections_toml(
     )  # fmt: skip
     assert status.returncode == 0, status.stderr
     assert '"target": "snowflake"' in status.stdout
+
+
+def test_a_warehouse_refuses_a_different_lake(warehouse_lake: Path, tmp_path: Path) -> None:
+    from datetime import date
+
+    from fleetlake.pipeline import generate_lake
+
+    config = config_for(warehouse_lake, tmp_path)
+    load_warehouse(config)
+    other = tmp_path / "other"
+    generate_lake(str(other), sf=0.01, seed=7, start=date(2024, 1, 1), days=5, workers=1)
+    before = snapshot(config)
+    with pytest.raises(DatabaseError, match="loaded from another lake .seed=42 sf=0.01"):
+        load_warehouse(config_for(other, tmp_path))
+    assert snapshot(config) == before
