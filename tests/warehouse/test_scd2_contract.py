@@ -323,3 +323,21 @@ def test_two_loads_at_once_the_second_refuses(target: Target) -> None:
                 pass
     with target.lock():  # released
         pass
+
+
+def test_scd1_dimensions_overwrite_in_place_and_ignore_older_rows(target: Target) -> None:
+    load(target, customers=rows("customers", {"customer_id": 1}, {"customer_id": 2}))
+    keys = dict(target.query("SELECT customer_id, customer_key FROM dim_customer"))
+    renamed = {"customer_id": 1, "customer_name": "Nuevo Nombre", "updated_at": T0 + timedelta(2)}
+    stale = {"customer_id": 2, "city": "Cali", "updated_at": T0 - timedelta(1)}  # older than loaded
+    summary = load(target, customers=rows("customers", renamed, stale, {"customer_id": 3}))
+    assert (summary.rows_inserted, summary.rows_updated) == (1, 1)
+    got = target.query(
+        "SELECT customer_id, customer_key, customer_name, city, source_updated_at "
+        "FROM dim_customer WHERE customer_id > 0 ORDER BY customer_id"
+    )
+    assert got == [
+        (1, keys[1], "Nuevo Nombre", "Bogotá", T0 + timedelta(days=2, hours=5)),
+        (2, keys[2], "Cliente Uno", "Bogotá", UTC_T0),
+        (3, 3, "Cliente Uno", "Bogotá", UTC_T0),
+    ]
