@@ -53,11 +53,22 @@ def serve(app, port: int, endpoint_url: str | None, real_aws: bool, lake: str | 
 @pass_app
 @handle_errors
 def load_routes_command(app, endpoint_url: str | None, lake: str | None) -> None:
-    """Load the lake's current routes and waypoints into DynamoDB `routes_waypoints`."""
+    """Load the lake's current routes and waypoints into DynamoDB `routes_waypoints`.
+
+    With an endpoint (an emulator) the tables are created first; on AWS the table is the
+    deployed one, named by $FLEETLAKE_ROUTES_TABLE.
+    """
+    from dataclasses import replace
+
     from fleetlake.serverless.local import load_routes, prepare_resources
+    from fleetlake.serverless.resources import ResourceNames
 
     config = app.config(lake=lake)
-    count = load_routes(config, prepare_resources(config, endpoint_url))
+    if endpoint_url:
+        names = prepare_resources(config, endpoint_url)
+    else:
+        names = replace(ResourceNames.from_env(), endpoint_url=None)
+    count = load_routes(config, names)
     click.echo(f"{count} routes loaded into routes_waypoints")
 
 
