@@ -108,3 +108,47 @@ EXPECTED_STATES = {
     401: "in_transit",
     402: "pending",
 }
+
+
+def fleet_tables(vehicles: int) -> tuple[pa.Table, pa.Table]:
+    """One trip per vehicle on route 2, departures 5 min apart, 4 deliveries each."""
+    from datetime import timedelta
+
+    trips, deliveries = [], []
+    statuses = ("delivered", "delivered", "failed", "delivered")
+    for v in range(1, vehicles + 1):
+        departure = START + timedelta(hours=8, minutes=5 * v)
+        trips.append(
+            {
+                "trip_id": 1000 + v,
+                "vehicle_id": v,
+                "driver_id": v,
+                "route_id": 2,
+                "departure_datetime": departure,
+                "arrival_datetime": departure + timedelta(hours=2, minutes=40),
+                "fuel_consumed_liters": Decimal("20.00"),
+                "total_weight_kg": Decimal("500.00"),
+                "status": "completed",
+            }
+        )
+        for k, status in enumerate(statuses):
+            done = departure + timedelta(minutes=30 * (k + 1))
+            deliveries.append(
+                {
+                    "delivery_id": 10_000 + 10 * v + k,
+                    "trip_id": 1000 + v,
+                    "tracking_number": f"TRK{v:03d}{k}",
+                    "customer_name": "Cliente",
+                    "delivery_address": "Calle 1",
+                    "package_weight_kg": Decimal("10.00"),
+                    "scheduled_datetime": done,
+                    "delivered_datetime": done if status == "delivered" else None,
+                    "delivery_status": status,
+                    "recipient_signature": status == "delivered",
+                    "customer_id": 1,
+                }
+            )
+    return (
+        pa.Table.from_pylist(trips, schema=TRIPS.schema),
+        pa.Table.from_pylist(deliveries, schema=DELIVERIES.schema),
+    )

@@ -163,3 +163,24 @@ def test_rate_limit_spaces_batches(gateway, aws):
     assert report.accepted == 10
     assert report.seconds >= 0.4  # 5 batches of 2 at 20 events/s: the last leaves at 0.4 s
     assert isinstance(report.to_dict()["latency_ms"]["p50"], float)
+
+
+def test_sixteen_clients_lose_nothing(gateway, aws):
+    """The load test's guarantees at test size: ~3,400 events from 16 clients (20 vehicles)."""
+    from fleetlake.serverless.routes import put_routes
+    from tests.serverless.lake_tables import fleet_tables
+
+    routes = routes_from_table(routes_table())
+    put_routes(aws, routes)
+    trips, deliveries = fleet_tables(20)
+    events = build_stream(trips, deliveries, routes, LAKE_END, StreamOptions(ping_minutes=1.0))
+    assert 3000 < len(events) < 4000
+    report = post_stream(gateway.url, events, batch_size=100, concurrency=16)
+    assert (report.accepted, report.rejected, report.failed) == (len(events), 0, 0)
+    assert {r["event_id"] for r in s3_records(aws)} == {e["event_id"] for e in events}
+    states = {
+        int(d["delivery_id"]): d["delivery_status"] for d in scan(aws, aws.names.deliveries_table)
+    }
+    assert states == final_delivery_states(events)
+    assert len(states) == 80
+    assert len(scan(aws, aws.names.tracking_table)) == 20
