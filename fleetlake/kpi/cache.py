@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from fleetlake.errors import LakeError
 from fleetlake.schema import ENTITY_TABLES, TABLES, UPDATED_AT
 
 if TYPE_CHECKING:
@@ -129,6 +130,8 @@ def _apply(
     wanted: dict[date, str | None],
 ) -> None:
     """Delete the stale partitions of one cached table and load the missing ones."""
+    import duckdb
+
     cached = _cached(table)
     if stale:
         con.execute(f"DELETE FROM {cached} WHERE {DAY} IN (SELECT UNNEST(?::DATE[]))", [stale])
@@ -137,9 +140,14 @@ def _apply(
             [table, stale],
         )
     columns = ", ".join(f"n.{f.name}" for f in TABLES[table].schema)
+    insert = f"INSERT INTO {cached} SELECT {columns}, {_day_expression(table)} FROM _new n"
     for since, until in _runs(missing, lake.partition_dates(table)):
-        con.register("_new", lake.read(table, since=since, until=until))
-        con.execute(f"INSERT INTO {cached} SELECT {columns}, {_day_expression(table)} FROM _new n")
+        # A pyarrow dataset is scanned in batches: memory stays bounded at any scale factor.
+        con.register("_new", lake.dataset(table, since=since, until=until))
+        try:
+            con.execute(insert)
+        except duckdb.IOException as e:
+            raise LakeError(f"cannot read {table} from {lake.uri}: {e}") from e
         con.unregister("_new")
     con.executemany(
         "INSERT INTO _partitions VALUES (?, ?, ?)", [[table, day, wanted[day]] for day in missing]
