@@ -114,7 +114,10 @@ class SnowflakeTarget:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"{name}.parquet"
             pq.write_table(table, path)
-            self.execute(f"PUT 'file://{path}' @{self._stage} OVERWRITE = TRUE")
+            # Parquet is compressed inside; gzip on top would rename the file and hide the format.
+            self.execute(
+                f"PUT 'file://{path}' @{self._stage} AUTO_COMPRESS = FALSE OVERWRITE = TRUE"
+            )
         self.execute(
             f"COPY INTO {name} FROM @{self._stage}/{name}.parquet "
             "FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE"
