@@ -40,10 +40,6 @@ class Clientele:
     moves: PeriodicSchedule
     name: pa.Array
 
-    def city_on(self, t: int) -> np.ndarray:
-        """City index of every customer at the end of day t."""
-        return self.city_of_version(self.moves.version_on(t))
-
     def city_of_version(self, version: int | np.ndarray) -> np.ndarray:
         """City index of every customer in its ``version``-th home (cities cycle by stride)."""
         return (self.home_city + version * self.city_stride) % len(CITIES)
@@ -108,17 +104,29 @@ def addresses(world: World, idx: np.ndarray, version: np.ndarray) -> pa.Array:
     return combined.take(pa.array(np.argsort(order, kind="stable")))
 
 
+@lru_cache(maxsize=4)
+def versions_on(world: World, t: int) -> np.ndarray:
+    """How many times every customer has moved by the end of day t (cached: used several times)."""
+    return clientele(world).moves.version_on(t)
+
+
+@lru_cache(maxsize=2)
+def cities_on(world: World, t: int) -> np.ndarray:
+    """City index (schema.CITIES, as int8) of every customer at the end of day t."""
+    return clientele(world).city_of_version(versions_on(world, t)).astype(np.int8)
+
+
 def changed_on(world: World, t: int) -> np.ndarray:
     """Customers who move on day t."""
-    return clientele(world).moves.occurs_on(t)[0]
+    return versions_on(world, t) != versions_on(world, t - 1)
 
 
 def rows(world: World, mask: np.ndarray, t: int, seconds: np.ndarray | int) -> pa.Table:
     """Full customer rows for the customers in ``mask`` as they stand at the end of day t."""
     c = clientele(world)
     idx = np.flatnonzero(mask)
-    version = c.moves.version_on(t)[idx]
-    city = c.city_on(t)[idx]
+    version = versions_on(world, t)[idx]
+    city = cities_on(world, t)[idx]
     seconds = seconds[idx] if np.ndim(seconds) else np.full(len(idx), seconds)
     return pa.Table.from_arrays(
         [

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from fleetlake.gen.columns import decimal_from_cents, padded, pick, timestamps
-from fleetlake.gen.customers import addresses, clientele
+from fleetlake.gen.customers import addresses, cities_on, clientele, versions_on
 from fleetlake.gen.geography import ROUTES
 from fleetlake.gen.routes import ESTIMATED_HOURS
 from fleetlake.gen.streams import day_rng
@@ -57,8 +57,8 @@ def generate(world: World, t: int, plan: TripPlan, as_of: int) -> tuple[pa.Table
     weight_cents = np.floor(plan.load_cents[trip] * fill[trip] * share).astype(np.int64)
 
     customers = clientele(world)
-    city_now = customers.city_on(t)
-    by_city = np.argsort(city_now, kind="stable")
+    city_now = cities_on(world, t)
+    by_city = np.argsort(city_now, kind="stable")  # int8 keys: a radix sort
     group_size = np.bincount(city_now, minlength=len(CITIES))
     group_start = np.cumsum(group_size) - group_size
     u = rng.random(m)
@@ -69,7 +69,7 @@ def generate(world: World, t: int, plan: TripPlan, as_of: int) -> tuple[pa.Table
         by_city[group_start[dest] + np.floor(u * np.maximum(size, 1)).astype(np.int64)],
         np.floor(u * len(city_now)).astype(np.int64),
     )
-    version = customers.moves.version_on(t)[customer]
+    version = versions_on(world, t)[customer]
 
     arrival = plan.departure + plan.drive_seconds
     trip_state = status(plan, arrival, as_of)[trip]
