@@ -298,5 +298,10 @@ def run_demo(config: Config, directory: Path, sf: float, echo: Callable[[str], N
     echo("== 4. warehouse (DuckDB, SCD2)")
     for line in demo_summary(config).splitlines():
         echo(f"   {line}")
+    from fleetlake.serverless import demo_summary as serverless_summary
+
+    echo("== 4b. real-time path: replay through the local gateway, moto S3/DynamoDB/SNS")
+    for line in serverless_summary(config).splitlines():
+        echo(f"   {line}")
     out = build_report(config, directory / "report.html")
     echo(f"== 5. report: {out}")
