@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -50,7 +51,12 @@ def load(
     from fleetlake.warehouse import load_warehouse
 
     config = app.config(warehouse_target=target, warehouse_path=warehouse_path, lake=lake)
-    summary = load_warehouse(config, validate=validate)
+    interactive = not as_json and sys.stderr.isatty()
+    summary = load_warehouse(
+        config,
+        validate=validate,
+        progress=(lambda line: click.secho(line, dim=True, err=True)) if interactive else None,
+    )
     if as_json:
         click.echo(json.dumps(asdict(summary) if summary else {"status": "up to date"}))
     elif summary is None:

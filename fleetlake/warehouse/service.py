@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -32,18 +33,24 @@ def _loaded_from(target: Target) -> str | None:
 
 
 def load_warehouse(
-    config: Config, *, validate: bool = False, target_options: dict[str, Any] | None = None
+    config: Config,
+    *,
+    validate: bool = False,
+    target_options: dict[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> RunSummary | None:
     """Load the lake partitions that arrived or changed since the last run; None if up to date.
 
     Holds the target's load lock throughout: a second concurrent load is refused, never
     interleaved. Any failure (damaged lake, corrupted watermark, lost connection) leaves the
-    warehouse as it was.
+    warehouse as it was. ``progress`` receives a line per step.
     """
     from fleetlake.lake import open_lake
 
+    say = progress or (lambda line: None)
     lake = open_lake(config.lake, endpoint_url=config.s3_endpoint_url)
     if validate:
+        say(f"validating {lake.uri}")
         from fleetlake.lake.validate import validate_lake
 
         report = validate_lake(lake)
@@ -60,7 +67,10 @@ def load_warehouse(
             pending = pending_partitions(lake, watermark)
             if not pending:
                 return None
-            return apply_batch(target, read_batch(lake, pending), config)
+            say(f"reading {len(pending)} new or changed partitions from {lake.uri}")
+            batch = read_batch(lake, pending)
+            say(f"loading {batch.rows_read:,} rows into {target.name} (one transaction)")
+            return apply_batch(target, batch, config)
     finally:
         target.close()
 
