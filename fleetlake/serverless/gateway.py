@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from fleetlake.errors import ServiceError
 from fleetlake.serverless import handlers
 from fleetlake.serverless.proxy import MAX_BODY_BYTES
 
@@ -148,7 +149,10 @@ class Gateway:
     """The local HTTP gateway; ``start()`` serves on a background thread, ``url`` says where."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.server = _Server((host, port), _RequestHandler)
+        try:
+            self.server = _Server((host, port), _RequestHandler)
+        except OSError as e:
+            raise ServiceError(f"cannot listen on {host}:{port}: {e.strerror}") from e
         self._thread: threading.Thread | None = None
 
     @property

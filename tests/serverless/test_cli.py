@@ -179,3 +179,20 @@ def test_demo_summary_replays_compacts_and_shows_states_and_alerts(names, tiny_l
     assert "route-deviation alerts (alerts_history, SNS): " in text
     assert "km off at" in text
     assert read_stream_table(LocalStorage(lake), "gps_pings").num_rows > 0
+
+
+def test_user_errors_are_one_line(names, tiny_lake):
+    result = CliRunner().invoke(main, ["replay", "--lake", str(tiny_lake), "--since", "1999-01-01"])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: no trips to replay from 1999-01-01")
+    assert CliRunner().invoke(main, ["replay", "--lake", str(tiny_lake), "--days", "0"]).exit_code
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(
+            main, ["serve", "--port", str(port), "--endpoint-url", names.endpoint_url]
+        )
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert "Traceback" not in result.output
