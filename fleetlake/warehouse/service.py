@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from time import perf_counter
 from typing import Any
 
 from fleetlake.config import Config
@@ -48,6 +49,7 @@ def load_warehouse(
     from fleetlake.lake import open_lake
 
     say = progress or (lambda line: None)
+    clock = perf_counter()
     lake = open_lake(config.lake, endpoint_url=config.s3_endpoint_url)
     if validate:
         say(f"validating {lake.uri}")
@@ -70,7 +72,8 @@ def load_warehouse(
             say(f"reading {len(pending)} new or changed partitions from {lake.uri}")
             batch = read_batch(lake, pending)
             say(f"loading {batch.rows_read:,} rows into {target.name} (one transaction)")
-            return apply_batch(target, batch, config)
+            summary = apply_batch(target, batch, config)
+            return replace(summary, seconds=perf_counter() - clock)  # reading included
     finally:
         target.close()
 
