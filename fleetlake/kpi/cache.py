@@ -189,6 +189,7 @@ def open_cache(lake: Lake) -> duckdb.DuckDBPyConnection:
     except (OSError, duckdb.IOException):
         con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     sync(con, lake)
     return con
 

@@ -2,45 +2,47 @@
 -- Over completed trips up to the as-of date, how does each driver rank on punctuality (share of
 -- delivered packages on time), fuel efficiency (km per litre) and productivity (deliveries per
 -- trip), and overall (sum of the three ranks; ties broken by driver_id)?
-WITH trip_deliveries AS (
+-- Delivery counts and trip measures are aggregated per driver separately, then joined
+-- (no fan-out).
+WITH delivery_totals AS (
     SELECT
-        trip_id,
+        t.driver_id,
         COUNT(*) AS deliveries,
-        SUM(CASE WHEN delivered_datetime IS NOT NULL THEN 1 ELSE 0 END) AS delivered,
+        SUM(CASE WHEN d.delivered_datetime IS NOT NULL THEN 1 ELSE 0 END) AS delivered,
         SUM(
             CASE
-                WHEN delivered_datetime
-                    <= scheduled_datetime + CAST(:tolerance_minutes AS INTEGER) * INTERVAL '1 minute'
+                WHEN d.delivered_datetime
+                    <= d.scheduled_datetime + CAST(:tolerance_minutes AS INTEGER) * INTERVAL '1 minute'
                 THEN 1 ELSE 0
             END
         ) AS on_time
-    FROM deliveries
-    GROUP BY trip_id
+    FROM deliveries d
+    JOIN trips t ON t.trip_id = d.trip_id
+    WHERE t.status = 'completed'
+        AND t.departure_datetime < CAST(:as_of AS DATE) + 1
+    GROUP BY t.driver_id
 ),
-driver_totals AS (
+trip_totals AS (
     SELECT
         t.driver_id,
         COUNT(*) AS trips,
         SUM(r.distance_km) AS km,
-        SUM(t.fuel_consumed_liters) AS fuel_liters,
-        COALESCE(SUM(td.deliveries), 0) AS deliveries,
-        COALESCE(SUM(td.delivered), 0) AS delivered,
-        COALESCE(SUM(td.on_time), 0) AS on_time
+        SUM(t.fuel_consumed_liters) AS fuel_liters
     FROM trips t
     JOIN routes r ON r.route_id = t.route_id
-    LEFT JOIN trip_deliveries td ON td.trip_id = t.trip_id
     WHERE t.status = 'completed'
         AND t.departure_datetime < CAST(:as_of AS DATE) + 1
     GROUP BY t.driver_id
 ),
 scores AS (
     SELECT
-        driver_id,
-        trips,
-        ROUND(100.0 * on_time / NULLIF(delivered, 0), 2) AS on_time_pct,
-        ROUND(km / NULLIF(fuel_liters, 0), 2) AS km_per_liter,
-        ROUND(1.0 * deliveries / trips, 2) AS deliveries_per_trip
-    FROM driver_totals
+        tt.driver_id,
+        tt.trips,
+        ROUND(100.0 * COALESCE(dt.on_time, 0) / NULLIF(dt.delivered, 0), 2) AS on_time_pct,
+        ROUND(tt.km / NULLIF(tt.fuel_liters, 0), 2) AS km_per_liter,
+        ROUND(1.0 * COALESCE(dt.deliveries, 0) / tt.trips, 2) AS deliveries_per_trip
+    FROM trip_totals tt
+    LEFT JOIN delivery_totals dt ON dt.driver_id = tt.driver_id
 ),
 ranks AS (
     SELECT
