@@ -172,6 +172,7 @@ def test_both_targets_end_with_identical_contents(
             expected = table_rows(left, table, exclude=("etl_timestamp",))
             assert table_rows(right, table, exclude=("etl_timestamp",)) == expected, table
             assert expected or table == "etl_rejects"
+        assert not [t for t in right.tables() if t.startswith("stg_")]  # staging cleaned up
     finally:
         left.close()
         right.close()

@@ -84,6 +84,7 @@ class SnowflakeTarget:
         except Exception as e:  # connection-level failures (DNS, refused socket, bad config file)
             raise DatabaseError(f"cannot connect to Snowflake: {_describe(e)}") from e
         self._stage = f"fleetlake_stage_{uuid.uuid4().hex[:8]}"
+        self._staging_tables: set[str] = set()
 
     @classmethod
     def from_config(cls, config: Config, **options: Any) -> SnowflakeTarget:
@@ -107,7 +108,10 @@ class SnowflakeTarget:
 
     def stage(self, name: str, table: pa.Table) -> None:
         columns = ", ".join(f"{f.name} {portable_sql_type(f.type)}" for f in table.schema)
+        # Transient rather than temporary: fakesnow cannot COPY INTO a temporary table. They are
+        # dropped when the target is closed.
         self.execute(f"CREATE OR REPLACE TRANSIENT TABLE {name} ({columns})")
+        self._staging_tables.add(name)
         if table.num_rows == 0:
             return
         self.execute(f"CREATE TEMPORARY STAGE IF NOT EXISTS {self._stage}")
@@ -184,9 +188,11 @@ class SnowflakeTarget:
 
     def close(self) -> None:
         try:
+            for name in sorted(self._staging_tables):
+                self.con.cursor().execute(f"DROP TABLE IF EXISTS {name}")
             self.con.close()
         except self._errors.Error:
-            pass
+            pass  # the session ends anyway; leftover staging tables are replaced next load
 
 
 def _describe(error: BaseException) -> str:
