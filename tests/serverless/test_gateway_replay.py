@@ -184,3 +184,13 @@ def test_sixteen_clients_lose_nothing(gateway, aws):
     assert states == final_delivery_states(events)
     assert len(states) == 80
     assert len(scan(aws, aws.names.tracking_table)) == 20
+
+
+def test_replay_sends_the_api_key(gateway, aws, monkeypatch):
+    monkeypatch.setenv("FLEETLAKE_API_KEY", "k3y")
+    events = [e for e in stream() if e["type"] == "delivery"][:6]
+    refused = post_stream(gateway.url, events, batch_size=3, concurrency=1)
+    assert (refused.accepted, refused.rejected, refused.rejections) == (0, 6, {"http 401": 6})
+    assert s3_records(aws) == []
+    allowed = post_stream(gateway.url, events, batch_size=3, concurrency=1, api_key="k3y")
+    assert (allowed.accepted, allowed.rejected) == (6, 0)
