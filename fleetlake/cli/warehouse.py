@@ -96,6 +96,8 @@ def status(app, target: str | None, warehouse_path: str | None, as_json: bool) -
         click.echo(f"warehouse ({info['target']}) is empty: run `fleetlake warehouse load`")
         return
     click.echo(f"target: {info['target']}")
+    if info["lake"]:
+        click.echo(f"lake: {info['lake']['uri']} ({info['lake']['identity']})")
     click.echo("watermark (lake partitions loaded):")
     for w in info["watermark"]:
         click.echo(

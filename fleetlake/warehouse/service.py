@@ -104,9 +104,11 @@ def warehouse_status(
             )
         ]
         counts = {t: int(target.query(f"SELECT COUNT(*) FROM {t}")[0][0]) for t in WAREHOUSE_TABLES}
+        last = target.query("SELECT lake, lake_identity FROM etl_runs ORDER BY run_id DESC LIMIT 1")
         return {
             "target": target.name,
             "initialized": True,
+            "lake": {"uri": last[0][0], "identity": last[0][1]} if last else None,
             "watermark": watermark,
             "runs": runs,
             "rows": counts,
