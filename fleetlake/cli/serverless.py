@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import sys
 import time
 
 import click
@@ -40,6 +42,8 @@ def serve(app, port: int, endpoint_url: str | None, real_aws: bool, lake: str | 
             f"S3/DynamoDB/SNS at {where}; {stack.routes_loaded} routes; API key {key}",
             err=False,
         )
+        # SIGTERM unwinds like Ctrl-C, so the moto child and the environment are cleaned up.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             while True:
                 time.sleep(3600)
