@@ -165,9 +165,6 @@ class Gateway:
         self._thread.start()
         return self
 
-    def serve_forever(self) -> None:
-        self.server.serve_forever()
-
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()

@@ -6,23 +6,17 @@ shell: parse the request into a typed model, call library code, return a proxy r
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from fleetlake.serverless.deliveries import get_delivery
 from fleetlake.serverless.geometry import distance_to_path_km
 from fleetlake.serverless.ingest import ingest_batch
-from fleetlake.serverless.models import (
-    EventError,
-    GpsPing,
-    parse_batch,
-    parse_id,
-    parse_number,
-    parse_time,
-)
+from fleetlake.serverless.models import EventError, epoch_us, parse_batch, parse_event, parse_number
 from fleetlake.serverless.proxy import Request, proxy_handler
 from fleetlake.serverless.resources import clients
-from fleetlake.serverless.routes import get_route
+from fleetlake.serverless.routes import Route, get_route
 from fleetlake.serverless.tracking import get_tracking, track_vehicle
 
 
@@ -43,7 +37,7 @@ def delivery_status(request: Request) -> tuple[int, dict[str, Any]]:
     return 200, state
 
 
-def _known_route(route_id: int):
+def _known_route(route_id: int) -> Route:
     route = get_route(clients(), route_id)
     if route is None:
         raise EventError("route", f"unknown route {route_id}", status=404)
@@ -67,17 +61,10 @@ def eta(request: Request) -> tuple[int, dict[str, Any]]:
             raise EventError("id", f"no position known for vehicle {vehicle_id}", status=404)
         keys = ("trip_id", "route_id", "distance_to_destination_km", "speed_kmh", "eta", "time")
         return 200, {"vehicle_id": vehicle_id, "recorded": False} | {k: state[k] for k in keys}
-    time = parse_time(body.get("time") or datetime.now(UTC).isoformat(), "time", datetime.now(UTC))
-    ping = GpsPing(
-        event_id=f"eta-{vehicle_id}-{time:%Y%m%dT%H%M%S%f}",
-        vehicle_id=vehicle_id,
-        trip_id=parse_id(body.get("trip"), "trip"),
-        route_id=parse_id(body.get("route"), "route"),
-        lat=parse_number(body.get("lat"), "lat", -90.0, 90.0),
-        lon=parse_number(body.get("lon"), "lon", -180.0, 180.0),
-        speed_kmh=parse_number(body.get("speed", 0.0), "speed", 0.0, 300.0),
-        time=time,
-    )
+    now = datetime.now(UTC)
+    position = {"speed": 0.0, "time": now.isoformat()} | body
+    ping = parse_event(position | {"event_id": "eta", "type": "gps", "vehicle": vehicle_id}, now)
+    ping = replace(ping, event_id=f"eta-{vehicle_id}-{epoch_us(ping.time)}")
     route = _known_route(ping.route_id)
     result = track_vehicle(clients(), {route.route_id: route}, [ping])
     return 200, {"recorded": result.recorded, "alerts": len(result.alerts)} | vars(result.estimate)

@@ -21,7 +21,6 @@ COLOMBIA = timezone(timedelta(hours=-5), "America/Bogota")
 # Clock skew tolerated between a device and the ingest endpoint; later times are rejected.
 MAX_FUTURE = timedelta(minutes=5)
 MAX_BATCH_EVENTS = 500
-MAX_ID_LENGTH = 64
 DELIVERY_STATUSES = ("delivered", "pending", "in_transit", "failed", "cancelled")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EVENT_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,128}$")
