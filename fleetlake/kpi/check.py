@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from fleetlake.kpi.run import run_kpis
+from fleetlake.errors import DatabaseError
+from fleetlake.kpi.run import as_lake, run_kpis
 
 if TYPE_CHECKING:
     from fleetlake.lake import Lake
@@ -101,6 +102,31 @@ class CheckResult:
         return not any(self.differences.values())
 
 
+def _check_same_source(lake: Lake, dsn: str) -> None:
+    import psycopg
+
+    from fleetlake.oltp.connection import connect, database_error
+
+    m = lake.manifest
+    with connect(dsn, autocommit=True) as con:
+        try:
+            rows = con.execute("SELECT seed, sf, start_date, end_date FROM fleetlake_load")
+            loaded = rows.fetchone()
+        except psycopg.errors.UndefinedTable:
+            loaded = None
+        except psycopg.Error as e:
+            raise database_error(e, dsn, "reading fleetlake_load") from e
+    if loaded is None:
+        raise DatabaseError("the database holds no fleetlake copy; run `fleetlake pg load` first")
+    if tuple(loaded) != (m.seed, m.sf, m.start, m.end):
+        seed, sf, start, end = loaded
+        raise DatabaseError(
+            f"the PostgreSQL copy holds seed {seed}, sf {sf:g}, {start}..{end} but the lake "
+            f"{lake.uri} holds seed {m.seed}, sf {m.sf:g}, {m.start}..{m.end}; "
+            "run `fleetlake pg load` to refresh it"
+        )
+
+
 def check_kpis(
     lake: Lake | str,
     dsn: str,
@@ -108,7 +134,13 @@ def check_kpis(
     names: list[str] | None = None,
     tolerance_minutes: int = 30,
 ) -> CheckResult:
-    """Run the KPIs on both engines over the same data and compare them row by row."""
+    """Run the KPIs on both engines over the same data and compare them row by row.
+
+    Refuses (``DatabaseError``) when the PostgreSQL copy was loaded from another world or another
+    date range than the lake's: every KPI would differ, and the fix is ``fleetlake pg load``.
+    """
+    lake = as_lake(lake)
+    _check_same_source(lake, dsn)
     common = {"as_of": as_of, "names": names, "tolerance_minutes": tolerance_minutes}
     duck = run_kpis(lake, engine="duckdb", **common)
     post = run_kpis(lake, engine="postgres", dsn=dsn, **common)

@@ -25,7 +25,8 @@ ENGINES = ("duckdb", "postgres")
 DEFAULT_TOLERANCE_MINUTES = 30
 
 
-def _as_lake(lake: Lake | str | os.PathLike) -> Lake:
+def as_lake(lake: Lake | str | os.PathLike) -> Lake:
+    """A ``Lake``, opening it when given a path or URI."""
     if isinstance(lake, str | os.PathLike):
         from fleetlake.lake import open_lake
 
@@ -133,7 +134,7 @@ def run_kpis(
     as_of = parse_as_of(as_of)
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
-    resolved = _as_lake(lake) if lake is not None else None
+    resolved = as_lake(lake) if lake is not None else None
     if engine == "duckdb":
         if resolved is None:
             raise ConfigError("the duckdb engine needs a lake")

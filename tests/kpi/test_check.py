@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from fleetlake.kpi import KPIS, run_kpis
 from fleetlake.kpi.check import check_kpis, compare
 from fleetlake.lake import open_lake
 from fleetlake.oltp.load import load_lake
+from fleetlake.pipeline import simulate_lake
 
 
 def test_compare_normalises_types_and_order() -> None:
@@ -69,3 +71,17 @@ def test_kpi_check_cli_passes_then_fails_on_a_changed_copy(pg_db: str, tiny_lake
     assert "    duckdb:   ('cancelled', 22.0, 2.2)" in bad.output
     assert "    postgres: ('cancelled', 23.0, 2.3)" in bad.output
     assert "q01_fleet_composition                   2 rows  ok" in bad.output
+
+
+@pytest.mark.postgres
+def test_check_refuses_a_copy_of_other_data(pg_tiny: str, tiny_lake, tmp_path) -> None:
+    grown = tmp_path / "lake"
+    shutil.copytree(tiny_lake, grown, ignore=shutil.ignore_patterns(".cache"))
+    simulate_lake(str(grown), days=1, workers=1)
+    result = CliRunner().invoke(main, ["kpi", "check", "--dsn", pg_tiny, "--lake", str(grown)])
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: the PostgreSQL copy holds seed 42, sf 0.01, 2024-01-01..2025-12-31 but the lake "
+        f"{grown} holds seed 42, sf 0.01, 2024-01-01..2026-01-01; "
+        "run `fleetlake pg load` to refresh it\n"
+    )
