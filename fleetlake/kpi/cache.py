@@ -186,7 +186,7 @@ def open_cache(lake: Lake) -> duckdb.DuckDBPyConnection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path))
-    except (OSError, duckdb.IOException):
+    except (OSError, duckdb.Error):  # unwritable, locked by another process, unreadable
         con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")

@@ -67,3 +67,28 @@ def test_unwritable_location_falls_back_to_memory(lake_copy, monkeypatch) -> Non
     (lake_copy / "no-dir-file").write_text("a file where a directory should be")
     results = run_kpis(str(lake_copy), names=["q03"])
     assert sum(results["q03_trips_by_status"].column("trips").to_pylist()) == 1000
+
+
+def test_cache_held_by_another_process_falls_back_to_memory(lake_copy) -> None:
+    import subprocess
+    import sys
+
+    run_kpis(str(lake_copy), names=["q01"])  # creates the cache file
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+            "print('held', flush=True); time.sleep(60)",
+            str(lake_copy / ".cache" / "kpi.duckdb"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        results = run_kpis(str(lake_copy), names=["q03"])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert sum(results["q03_trips_by_status"].column("trips").to_pylist()) == 1000
