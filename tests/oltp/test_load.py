@@ -268,3 +268,37 @@ def test_bad_servers_fail_in_one_line_without_password(pg_dsn, tiny_lake, change
     assert "\n" not in text
     for secret in ("password=", "fleetlake-test", "not-the-password"):
         assert secret not in text
+
+
+CLASSIC_QUERIES = [
+    # Written for the classic FleetLogix schema; they must run unchanged on the copy.
+    """SELECT vehicle_type, status, COUNT(*) FROM vehicles GROUP BY vehicle_type, status""",
+    """SELECT d.first_name || ' ' || d.last_name AS driver, COUNT(t.trip_id) AS total_trips,
+              SUM(CASE WHEN t.status = 'completed' THEN 1 ELSE 0 END) AS completed
+       FROM drivers d LEFT JOIN trips t ON d.driver_id = t.driver_id
+       WHERE d.status = 'active' GROUP BY d.driver_id, d.first_name, d.last_name
+       ORDER BY total_trips DESC LIMIT 10""",
+    """SELECT license_number, license_expiry FROM drivers
+       WHERE license_expiry BETWEEN CURRENT_DATE AND CURRENT_DATE + INTERVAL '30 days'""",
+    """SELECT r.origin_city, r.destination_city,
+              AVG(t.fuel_consumed_liters / r.distance_km * 100) AS l_per_100km
+       FROM trips t JOIN routes r ON t.route_id = r.route_id
+       WHERE t.status = 'completed' GROUP BY r.origin_city, r.destination_city""",
+    """SELECT EXTRACT(DOW FROM d.scheduled_datetime) AS dow, COUNT(*) AS late
+       FROM deliveries d
+       WHERE d.delivered_datetime > d.scheduled_datetime + INTERVAL '30 minutes'
+         AND d.delivery_status = 'delivered' AND d.recipient_signature
+       GROUP BY 1""",
+    """SELECT v.vehicle_type, SUM(m.cost) / NULLIF(SUM(r.distance_km), 0)
+       FROM vehicles v JOIN maintenance m ON v.vehicle_id = m.vehicle_id
+       JOIN trips t ON v.vehicle_id = t.vehicle_id JOIN routes r ON t.route_id = r.route_id
+       GROUP BY v.vehicle_type""",
+    """SELECT m.maintenance_type, m.performed_by, m.next_maintenance_date, m.description
+       FROM maintenance m ORDER BY m.maintenance_date DESC LIMIT 5""",
+]
+
+
+@pytest.mark.parametrize("query", CLASSIC_QUERIES)
+def test_classic_queries_run_unchanged(pg_tiny: str, query: str) -> None:
+    with psycopg.connect(pg_tiny) as con:
+        assert con.execute(query).fetchall() is not None
