@@ -9,7 +9,8 @@ For each sf, on the benchmark lake (generated once under the temp dir, seed 42, 
   and each KPI's median inside one warm connection (target at sf=1: <= 0.3 s for all 12);
 * PostgreSQL (``--dsn``, ``FLEETLAKE_TEST_PG_DSN`` or a throwaway cluster): ``pg load``, one
   warm-up, then the median of ``repeat`` runs of all 12 with the same SQL text, and the ratio
-  PostgreSQL / DuckDB (target at sf=10: >= 10x).
+  PostgreSQL / DuckDB (target at sf=10: >= 10x);
+* with ``--explain DIR``: ``pg explain`` on that database, written to ``DIR/sf<sf>/``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from fleetlake.kpi import KPIS, run_kpis
 from fleetlake.kpi.cache import cache_file, create_views, open_cache
 from fleetlake.kpi.queries import bind, kpi_text, translate
 from fleetlake.kpi.run import checked_as_of
+from fleetlake.oltp.explain import explain_kpis, write_report
 from fleetlake.oltp.load import load_lake
 
 
@@ -54,7 +56,7 @@ def per_kpi_duckdb(lake, repeat: int) -> dict[str, float]:
     return times
 
 
-def bench(sf: float, lake_path: Path | None, repeat: int, dsn: str) -> None:
+def bench(sf: float, lake_path: Path | None, repeat: int, dsn: str, explain: Path | None) -> None:
     lake = ensure_lake(sf, lake_path)
     shutil.rmtree(cache_file(lake).parent, ignore_errors=True)
     began = time.perf_counter()
@@ -78,6 +80,15 @@ def bench(sf: float, lake_path: Path | None, repeat: int, dsn: str) -> None:
         f"sf={sf:g} PostgreSQL: all 12 KPIs {pg:.3f} s (median of {repeat}); "
         f"DuckDB is {pg / warm:.1f}x faster"
     )
+    if explain:
+        report = explain_kpis(dsn, repeat=repeat)
+        json_path, _ = write_report(report, explain / f"sf{sf:g}")
+        helps = [i["name"] for i in report["indexes"] if i["verdict"] == "helps"]
+        print(
+            f"sf={sf:g} pg explain: {report['total_before_ms']:.0f} ms without the recommended "
+            f"indexes, {report['total_after_ms']:.0f} ms with; helping: {', '.join(helps) or '-'} "
+            f"({json_path})"
+        )
 
 
 def main() -> None:
@@ -86,13 +97,16 @@ def main() -> None:
     parser.add_argument("--lake", type=Path, help="lake to use (only with a single --sf)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--dsn", help="PostgreSQL DSN [FLEETLAKE_TEST_PG_DSN or a throwaway one]")
+    parser.add_argument(
+        "--explain", type=Path, help="also run `pg explain`, reports into DIR/sf<sf>/"
+    )
     args = parser.parse_args()
     scales = args.sf or [1.0, 10.0]
     if args.lake and len(scales) > 1:
         parser.error("--lake needs a single --sf")
     with postgres(args.dsn) as dsn:
         for sf in scales:
-            bench(sf, args.lake, args.repeat, dsn)
+            bench(sf, args.lake, args.repeat, dsn, args.explain)
 
 
 if __name__ == "__main__":
