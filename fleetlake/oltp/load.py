@@ -81,7 +81,7 @@ def _rebatched(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.Reco
 
 
 def _copy(
-    con: psycopg.Connection, table: str, columns: list[str], batches: pa.RecordBatchReader
+    con: psycopg.Connection, table: str, columns: list[str], batches: Iterable[pa.RecordBatch]
 ) -> int:
     """Stream Arrow record batches into ``table`` with one binary COPY; returns the row count."""
     count = 0
@@ -127,12 +127,15 @@ def load_lake(
         check_lake(lake)
     result = LoadResult()
     before, after = schema_parts()
-    lake_db = duckdb.connect()
-    lake.register_duckdb(lake_db)  # entity views hold the current state, events every row
     con = connect(dsn, autocommit=True)
+    lake_db = duckdb.connect()
     step = "create the schema"
     try:
+        lake_db.execute("SET enable_progress_bar = false")
+        lake.register_duckdb(lake_db)  # entity views hold the current state, events every row
         with con.transaction():
+            # Index builds after COPY sort whole tables: give them memory (this transaction only).
+            con.execute("SET LOCAL maintenance_work_mem = '256MB'")
             tables = ", ".join((*LOAD_ORDER, META_TABLE))
             con.execute(f"DROP TABLE IF EXISTS {tables} CASCADE")
             con.execute(before)
@@ -143,7 +146,7 @@ def load_lake(
                 result.rows[table] = _copy(con, table, columns, source.to_arrow_reader(BATCH_ROWS))
                 if progress:
                     progress(table, result.rows[table])
-            step = "add foreign keys and indexes"
+            step = "add keys, foreign keys and indexes"
             con.execute(after)
             manifest = lake.manifest
             con.execute(
