@@ -121,6 +121,21 @@ def _changes(
     return changes
 
 
+def _register_partitions(
+    con: duckdb.DuckDBPyConnection, lake: Lake, table: str, since: date, until: date | None
+) -> None:
+    """View ``_new`` over the table's partitions in [since, until), scanned without loading them
+    into memory: DuckDB's own Parquet reader for a local lake (several times faster over many
+    small files), a pyarrow dataset for S3."""
+    from fleetlake.lake.storage import LocalStorage
+
+    if isinstance(lake.storage, LocalStorage):
+        files = ", ".join("'" + f.replace("'", "''") + "'" for f in lake.files(table, since, until))
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _new AS SELECT * FROM read_parquet([{files}])")
+    else:
+        con.register("_new", lake.dataset(table, since=since, until=until))
+
+
 def _apply(
     con: duckdb.DuckDBPyConnection,
     lake: Lake,
@@ -142,13 +157,13 @@ def _apply(
     columns = ", ".join(f"n.{f.name}" for f in TABLES[table].schema)
     insert = f"INSERT INTO {cached} SELECT {columns}, {_day_expression(table)} FROM _new n"
     for since, until in _runs(missing, lake.partition_dates(table)):
-        # A pyarrow dataset is scanned in batches: memory stays bounded at any scale factor.
-        con.register("_new", lake.dataset(table, since=since, until=until))
+        _register_partitions(con, lake, table, since, until)
         try:
             con.execute(insert)
-        except duckdb.IOException as e:
+        except duckdb.Error as e:
             raise LakeError(f"cannot read {table} from {lake.uri}: {e}") from e
-        con.unregister("_new")
+        finally:
+            con.execute("DROP VIEW IF EXISTS _new")
     con.executemany(
         "INSERT INTO _partitions VALUES (?, ?, ?)", [[table, day, wanted[day]] for day in missing]
     )
