@@ -157,13 +157,13 @@ def _apply(
     columns = ", ".join(f"n.{f.name}" for f in TABLES[table].schema)
     insert = f"INSERT INTO {cached} SELECT {columns}, {_day_expression(table)} FROM _new n"
     for since, until in _runs(missing, lake.partition_dates(table)):
-        _register_partitions(con, lake, table, since, until)
         try:
+            _register_partitions(con, lake, table, since, until)
             con.execute(insert)
-        except duckdb.Error as e:
-            raise LakeError(f"cannot read {table} from {lake.uri}: {e}") from e
-        finally:
-            con.execute("DROP VIEW IF EXISTS _new")
+        except duckdb.Error as e:  # the caller rolls the whole sync back
+            reason = str(e).splitlines()[0]
+            raise LakeError(f"cannot read {table} from {lake.uri}: {reason}") from e
+        con.execute("DROP VIEW _new")
     con.executemany(
         "INSERT INTO _partitions VALUES (?, ?, ?)", [[table, day, wanted[day]] for day in missing]
     )

@@ -92,3 +92,13 @@ def test_cache_held_by_another_process_falls_back_to_memory(lake_copy) -> None:
         holder.kill()
         holder.wait()
     assert sum(results["q03_trips_by_status"].column("trips").to_pylist()) == 1000
+
+
+def test_missing_partition_file_is_one_clear_error(lake_copy) -> None:
+    from fleetlake.errors import LakeError
+
+    victim = sorted((lake_copy / "trips").glob("date=*/*.parquet"))[5]
+    victim.unlink()
+    with pytest.raises(LakeError, match=f"cannot read trips from {lake_copy}: IO Error") as info:
+        run_kpis(str(lake_copy))
+    assert "\n" not in str(info.value)
