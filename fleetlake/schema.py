@@ -59,6 +59,11 @@ class TableSpec:
     def id_column(self) -> str:
         return self.primary_key[0]
 
+    @property
+    def all_rows_view(self) -> str:
+        """Name of the SQL view with every row: ``<entity>_history`` for change logs."""
+        return f"{self.name}_history" if self.is_entity else self.name
+
 
 VEHICLES = TableSpec(
     "vehicles",

@@ -93,7 +93,7 @@ class Lake:
     ) -> None:
         """Create views: event tables, entity current state, ``<entity>_history`` change logs."""
         for name, spec in TABLES.items():
-            source = f"{name}_history" if spec.is_entity else name
+            source = spec.all_rows_view
             files = self.files(name)
             if isinstance(self.storage, LocalStorage) and files:
                 listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)

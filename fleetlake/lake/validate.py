@@ -240,7 +240,7 @@ def validate_lake(lake: Lake) -> ValidationReport:
     try:
         for spec in schema.TABLES.values():
             table = _read_checked(lake, spec, report, problems)
-            source = f"{spec.name}_history" if spec.is_entity else spec.name
+            source = spec.all_rows_view
             con.register(f"__{source}", table)
             con.execute(f"CREATE TABLE {source} AS SELECT * FROM __{source}")
             con.unregister(f"__{source}")
@@ -254,7 +254,7 @@ def validate_lake(lake: Lake) -> ValidationReport:
                 f"min(updated_at) AS first_at FROM {spec.name}_history GROUP BY 1"
             )
         for spec in schema.TABLES.values():
-            source = f"{spec.name}_history" if spec.is_entity else spec.name
+            source = spec.all_rows_view
             keys = ", ".join(spec.primary_key)
             _collect(
                 report,
