@@ -119,7 +119,7 @@ def encode_column(arr: pa.Array) -> list[pa.Array]:
     kind = arr.type
     if pa.types.is_dictionary(kind):
         arr, kind = arr.dictionary_decode(), kind.value_type
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
         return _text(arr)
     if pa.types.is_decimal(kind):
         return _numeric(arr)
