@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from fleetlake.errors import DatabaseError
-from fleetlake.kpi.run import as_lake, run_kpis
+from fleetlake.errors import ConfigError, DatabaseError
+from fleetlake.kpi.run import as_lake, checked_as_of, parse_as_of, run_kpis
 
 if TYPE_CHECKING:
     from fleetlake.lake import Lake
@@ -138,8 +138,16 @@ def check_kpis(
 
     Refuses (``DatabaseError``) when the PostgreSQL copy was loaded from another world or another
     date range than the lake's: every KPI would differ, and the fix is ``fleetlake pg load``.
+    ``as_of`` must be the last date in the data (the default): the copy holds the entities'
+    latest state, not their state on an earlier date.
     """
     lake = as_lake(lake)
+    last = checked_as_of(None, lake.manifest.start, lake.manifest.end)
+    if parse_as_of(as_of) not in (None, last):
+        raise ConfigError(
+            f"kpi check compares at the last date in the data ({last}): the PostgreSQL copy holds "
+            f"the entities' latest state, not their state on {as_of}"
+        )
     _check_same_source(lake, dsn)
     common = {"as_of": as_of, "names": names, "tolerance_minutes": tolerance_minutes}
     duck = run_kpis(lake, engine="duckdb", **common)

@@ -85,3 +85,12 @@ def test_check_refuses_a_copy_of_other_data(pg_tiny: str, tiny_lake, tmp_path) -
         f"{grown} holds seed 42, sf 0.01, 2024-01-01..2026-01-01; "
         "run `fleetlake pg load` to refresh it\n"
     )
+
+
+@pytest.mark.postgres
+def test_check_only_at_the_last_date(pg_tiny: str, tiny_lake) -> None:
+    from fleetlake.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"compares at the last date in the data \(2025-12-30\)"):
+        check_kpis(str(tiny_lake), pg_tiny, as_of="2025-06-30")
+    assert check_kpis(str(tiny_lake), pg_tiny, as_of="2025-12-30", names=["q01"]).ok
