@@ -68,7 +68,10 @@ class DayEntry:
             "day": self.day.isoformat(),
             "window_end": self.window_end.isoformat(),
             "open_trips": self.open_trips,
-            "tables": {name: asdict(info) for name, info in sorted(self.tables.items())},
+            "tables": {
+                name: {"rows": info.rows, "sha256": info.sha256, "file": info.file}
+                for name, info in sorted(self.tables.items())
+            },
         }
         return json.dumps(data, indent=1, sort_keys=True).encode()
 

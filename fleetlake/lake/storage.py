@@ -83,19 +83,21 @@ class LocalStorage(Storage):
         self.root = self.root.expanduser().absolute()
         self.uri = str(self.root)
         self.filesystem = pafs.LocalFileSystem()
-        self._made: set[Path] = set()  # directories known to exist (mkdir is costly per file)
+        self._made: set[str] = set()  # directories known to exist (mkdir is costly per file)
 
     def path(self, key: str) -> str:
         return str(self.root / key) if key else str(self.root)
 
     def write_bytes(self, key: str, data: bytes) -> None:
-        target = self.root / key
+        target = os.path.join(self.root, key)
+        directory = os.path.dirname(target)
+        temporary = os.path.join(directory, f".{os.path.basename(target)}.{os.getpid()}.tmp")
         try:
-            if target.parent not in self._made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self._made.add(target.parent)
-            temporary = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
-            temporary.write_bytes(data)
+            if directory not in self._made:
+                os.makedirs(directory, exist_ok=True)
+                self._made.add(directory)
+            with open(temporary, "wb") as stream:
+                stream.write(data)
             os.replace(temporary, target)
         except OSError as e:
             raise StorageError(f"cannot write {target}: {e.strerror or e}") from e
