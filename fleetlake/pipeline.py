@@ -248,16 +248,18 @@ def _run(
 
 
 def run_demo(config: Config, directory: Path, sf: float, echo: Callable[[str], None]) -> None:
-    """The quick start: a small lake, validated, its KPIs, a warehouse with history, a report.
+    """The quick start: a small lake, validated, its KPIs, a warehouse with history, a replay of
+    real-time events, a report.
 
     Everything goes under ``directory`` so the demo never touches the profile's own lake. Postgres
     is loaded and cross-checked only when a DSN is configured.
     """
     from fleetlake.kpi import KPIS, run_kpis, title
     from fleetlake.lake import open_lake
-    from fleetlake.lake.validate import validate_lake
     from fleetlake.report import build_report
-    from fleetlake.warehouse.service import demo_summary
+    from fleetlake.report.validation import validation_for_report
+    from fleetlake.serverless.demo import demo_summary as serverless_summary
+    from fleetlake.warehouse.service import demo_summary as warehouse_summary
 
     config = replace(
         config, lake=str(directory / "lake"), warehouse_path=str(directory / "warehouse.duckdb")
@@ -270,7 +272,7 @@ def run_demo(config: Config, directory: Path, sf: float, echo: Callable[[str], N
     )
     lake = open_lake(config.lake)
     echo("== 2. validate")
-    report = validate_lake(lake)
+    report = validation_for_report(lake)  # saved beside the lake: the report reuses it
     for name, rows in report.rows.items():
         echo(f"   {name:<12} {rows:>9,} rows in {report.partitions[name]:>4} partitions")
     echo(
@@ -296,12 +298,10 @@ def run_demo(config: Config, directory: Path, sf: float, echo: Callable[[str], N
             else "   some KPIs differ: run `fleetlake kpi check` for the rows"
         )
     echo("== 4. warehouse (DuckDB, SCD2)")
-    for line in demo_summary(config).splitlines():
+    for line in warehouse_summary(config).splitlines():
         echo(f"   {line}")
-    from fleetlake.serverless import demo_summary as serverless_summary
-
-    echo("== 4b. real-time path: replay through the local gateway, moto S3/DynamoDB/SNS")
+    echo("== 5. real-time path: replay through the local gateway, moto S3/DynamoDB/SNS")
     for line in serverless_summary(config).splitlines():
         echo(f"   {line}")
     out = build_report(config, directory / "report.html")
-    echo(f"== 5. report: {out}")
+    echo(f"== 6. report: {out}")
