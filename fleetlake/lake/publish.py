@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyarrow.compute as pc
+
 from fleetlake.gen import World, generate_day
 from fleetlake.lake.manifest import DayEntry
 from fleetlake.lake.storage import open_storage
