@@ -31,6 +31,6 @@ def run_job(job: PublishJob) -> list[DayEntry]:
     entries = []
     for t, previous in zip(job.days, job.previous, strict=True):
         tables = generate_day(job.world, t, job.window_end)
-        open_trips = pc.sum(pc.equal(tables["trips"].column("status"), "in_progress")).as_py()
+        open_trips = pc.sum(pc.equal(tables["trips"].column("status"), "in_progress")).as_py() or 0
         entries.append(write_day(storage, job.world.day(t), tables, end_day, open_trips, previous))
     return entries
