@@ -18,7 +18,7 @@ import pyarrow as pa
 from fleetlake.gen.columns import dates, join, number_strings, padded, pick, timestamps
 from fleetlake.gen.pools import first_names, last_names
 from fleetlake.gen.schedule import NEVER, PeriodicSchedule
-from fleetlake.gen.streams import uniform
+from fleetlake.gen.streams import EventUniforms, uniform
 from fleetlake.gen.world import World
 from fleetlake.schema import DRIVERS
 
@@ -35,12 +35,14 @@ class Staff:
     phone: PeriodicSchedule
     leave: PeriodicSchedule
     first_expiry: np.ndarray  # day index of the licence expiry in force before any renewal
+    leave_draws: EventUniforms
+    lead_draws: EventUniforms
 
     def leave_days(self, k: np.ndarray) -> np.ndarray:
-        return 7 + (uniform(self.seed, "drivers.leave_days", self.ids, k) * 77).astype(np.int64)
+        return 7 + (self.leave_draws(k) * 77).astype(np.int64)
 
     def renewal_day(self, k: np.ndarray) -> np.ndarray:
-        lead = uniform(self.seed, "drivers.renewal_lead", self.ids, k)
+        lead = self.lead_draws(k)
         lead = (lead * (EARLIEST_RENEWAL + LATEST_RENEWAL + 1)).astype(np.int64) - LATEST_RENEWAL
         return self.first_expiry + LICENCE_DAYS * k - lead
 
@@ -66,7 +68,16 @@ def staff(world: World) -> Staff:
         phase=uniform(seed, "drivers.leave_phase", ids),
     )
     first_expiry = -60 + (uniform(seed, "drivers.expiry", ids) * LICENCE_DAYS).astype(np.int64)
-    return Staff(seed, ids, hire, phone, leave, first_expiry)
+    return Staff(
+        seed,
+        ids,
+        hire,
+        phone,
+        leave,
+        first_expiry,
+        EventUniforms(seed, "drivers.leave_days", ids),
+        EventUniforms(seed, "drivers.renewal_lead", ids),
+    )
 
 
 def _on_leave(s: Staff, t: int, inclusive_return: bool) -> np.ndarray:

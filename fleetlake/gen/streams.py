@@ -69,3 +69,24 @@ def choice_index(u: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Map uniforms to category indexes with the given (unnormalised) weights."""
     cumulative = np.cumsum(np.asarray(weights, dtype=np.float64))
     return np.searchsorted(cumulative / cumulative[-1], u, side="right")
+
+
+class EventUniforms:
+    """``uniform(seed, tag, ids, k)`` for every entity and event number k, kept once drawn.
+
+    Status checks ask every day for each entity's latest event; a table of draws per
+    (entity, k), grown by doubling, answers with an index instead of rehashing.
+    """
+
+    def __init__(self, seed: int, tag: str, ids: np.ndarray) -> None:
+        self.seed, self.tag, self.ids = seed, tag, ids
+        self._table = np.empty((len(ids), 0))
+
+    def __call__(self, k: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Draws for event ``k`` of the entities at ``rows`` (all entities when None)."""
+        needed = int(np.max(k, initial=0)) + 1
+        if needed > self._table.shape[1]:
+            size = max(64, 1 << (needed - 1).bit_length())
+            self._table = uniform(self.seed, self.tag, self.ids[:, None], np.arange(size)[None, :])
+        rows = np.arange(len(self.ids)) if rows is None else rows
+        return self._table[rows, k]

@@ -24,7 +24,7 @@ from fleetlake.gen.columns import (
     timestamps,
 )
 from fleetlake.gen.schedule import NEVER, PeriodicSchedule, largest_remainder
-from fleetlake.gen.streams import choice_index, uniform
+from fleetlake.gen.streams import EventUniforms, choice_index, uniform
 from fleetlake.gen.world import DEFAULT_DAYS, World
 from fleetlake.schema import MAINTENANCE_TYPES, VEHICLE_TYPES, VEHICLES
 
@@ -51,16 +51,17 @@ class Fleet:
     retire_day: np.ndarray  # first day (index) the vehicle is inactive
     maintenance: PeriodicSchedule
 
-    seed: int
+    type_draws: EventUniforms
+    repair_draws: EventUniforms
 
     def maintenance_type(self, k: np.ndarray, ids: np.ndarray | None = None) -> np.ndarray:
         """Type index (schema.MAINTENANCE_TYPES) of event k of each vehicle (all, or ``ids``)."""
-        ids = self.ids if ids is None else ids
-        return choice_index(uniform(self.seed, "maintenance.type", ids, k), MAINTENANCE_MIX)
+        rows = None if ids is None else ids - 1
+        return choice_index(self.type_draws(k, rows), MAINTENANCE_MIX)
 
     def repair_days(self, k: np.ndarray) -> np.ndarray:
         """Days an engine job keeps each vehicle in the workshop."""
-        return 2 + (uniform(self.seed, "maintenance.repair_days", self.ids, k) * 4).astype(np.int64)
+        return 2 + (self.repair_draws(k) * 4).astype(np.int64)
 
 
 def _plates(ids: np.ndarray) -> pa.Array:
@@ -97,7 +98,16 @@ def fleet(world: World) -> Fleet:
     period = np.where(per_vehicle > 0, active_days / np.maximum(per_vehicle, 1), NEVER)
     schedule = PeriodicSchedule(period=period, phase=uniform(seed, "maintenance.phase", ids))
     return Fleet(
-        ids, type_index, capacity_cents, diesel, acquisition, litres, retire, schedule, seed
+        ids,
+        type_index,
+        capacity_cents,
+        diesel,
+        acquisition,
+        litres,
+        retire,
+        schedule,
+        EventUniforms(seed, "maintenance.type", ids),
+        EventUniforms(seed, "maintenance.repair_days", ids),
     )
 
 
