@@ -76,17 +76,13 @@ class Lake:
         history = self.read(table)
         con = duckdb.connect()
         con.register("history", history)
-        return (
-            con.execute(
-                f"""SELECT * FROM history WHERE ? IS NULL OR {UPDATED_AT} <= ?
+        return con.sql(
+            f"""SELECT * FROM history WHERE $as_of IS NULL OR {UPDATED_AT} <= $as_of
                 QUALIFY row_number() OVER (PARTITION BY {spec.id_column}
                                            ORDER BY {UPDATED_AT} DESC) = 1
                 ORDER BY {spec.id_column}""",
-                [as_of, as_of],
-            )
-            .arrow()
-            .read_all()
-        )
+            params={"as_of": as_of},
+        ).to_arrow_table()
 
     def register_duckdb(
         self, con: duckdb.DuckDBPyConnection, as_of: datetime | None = None

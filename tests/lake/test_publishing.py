@@ -179,3 +179,28 @@ def test_unwritable_path_is_a_clear_error(tmp_path):
     blocker.write_text("not a directory")
     with pytest.raises(StorageError, match="cannot write"):
         generate_lake(str(blocker / "lake"), sf=0.01, days=1)
+
+
+def test_current_state_is_the_latest_version_per_id_as_of_a_time(small_lake):
+    from datetime import datetime
+
+    import duckdb
+
+    lake = open_lake(str(small_lake))
+    history = lake.read("vehicles").to_pandas()
+    changed = history.groupby("vehicle_id").size().idxmax()  # the vehicle with most versions
+    versions = history[history.vehicle_id == changed].sort_values("updated_at")
+    assert len(versions) >= 3
+    current = lake.current("vehicles").to_pandas().set_index("vehicle_id")
+    assert list(current.index) == sorted(history.vehicle_id.unique())
+    assert current.loc[changed, "updated_at"] == versions.updated_at.iloc[-1]
+    second = versions.updated_at.iloc[1].to_pydatetime()
+    as_of = lake.current("vehicles", as_of=second).to_pandas().set_index("vehicle_id")
+    assert as_of.loc[changed, "status"] == versions.status.iloc[1]
+    con = duckdb.connect()
+    lake.register_duckdb(con, as_of=datetime(2024, 1, 1))
+    assert con.execute(
+        "SELECT count(*), min(updated_at) = max(updated_at) FROM vehicles"
+    ).fetchall() == [(len(current), True)]
+    with pytest.raises(Exception, match="event table"):
+        lake.current("trips")
