@@ -4,8 +4,8 @@ Every KPI runs under ``EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)`` ``repeat`` time
 unmeasured warm-up run) without the indexes of ``sql/postgres/indexes.sql``, then again with
 them. The report gives the median execution time before and after, how each plan changed, which
 indexes the planner actually used, and a verdict per index: ``helps`` (used by a KPI that got at
-least ``GAIN`` faster), ``used, no gain``, or ``unused``. The database is left as it was found:
-indexes that existed before are kept, the others dropped again.
+least ``GAIN`` and ``MIN_GAIN_MS`` faster), ``used, no gain``, or ``unused``. The database is
+left as it was found: indexes that existed before are kept, the others dropped again.
 
 The report data is a plain dict (``explain_kpis``); ``write_report`` stores it as JSON (read by
 the report generator) and Markdown, by default ``./reports/pg_explain.json`` and ``.md``.
@@ -29,7 +29,8 @@ from fleetlake.sql_files import read_sql
 
 DEFAULT_REPORT_DIR = Path("reports")
 REPORT_NAME = "pg_explain"
-GAIN = 0.10  # an index "helps" when a KPI using it got at least 10 % faster
+GAIN = 0.10  # an index "helps" when a KPI using it got at least 10 % faster ...
+MIN_GAIN_MS = 1.0  # ... and at least 1 ms faster (below that, timings are noise)
 _INDEX = re.compile(r"CREATE\s+INDEX\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+ON\s+(\w+)", re.IGNORECASE)
 
 
@@ -178,7 +179,12 @@ def _report(dsn, repeat, as_of, tolerance, indexes, existed, runs) -> dict[str, 
     index_rows = []
     for index in indexes:
         users = [k for k in kpis if index.name in k["recommended_indexes_used"]]
-        helped = [k["name"] for k in users if k["after_ms"] <= (1 - GAIN) * k["before_ms"]]
+        helped = [
+            k["name"]
+            for k in users
+            if k["after_ms"] <= (1 - GAIN) * k["before_ms"]
+            and k["before_ms"] - k["after_ms"] >= MIN_GAIN_MS
+        ]
         verdict = "helps" if helped else "used, no gain" if users else "unused"
         index_rows.append(
             {
@@ -198,6 +204,7 @@ def _report(dsn, repeat, as_of, tolerance, indexes, existed, runs) -> dict[str, 
         "as_of": as_of.isoformat(),
         "tolerance_minutes": tolerance,
         "gain_threshold": GAIN,
+        "min_gain_ms": MIN_GAIN_MS,
         "total_before_ms": round(sum(k["before_ms"] for k in kpis), 3),
         "total_after_ms": round(sum(k["after_ms"] for k in kpis), 3),
         "kpis": kpis,
@@ -227,7 +234,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     )
     lines += [
         "",
-        f"## Indexes (helps = used by a KPI that got >= {report['gain_threshold']:.0%} faster)",
+        f"## Indexes (helps = used by a KPI that got >= {report['gain_threshold']:.0%} and "
+        f">= {report['min_gain_ms']:g} ms faster)",
         "",
         "| index | table | verdict | used by | faster |",
         "|---|---|---|---|---|",
