@@ -21,7 +21,6 @@ from fleetlake.errors import DatabaseError, ValidationError
 from fleetlake.lake import Lake, PartitionInfo
 from fleetlake.schema import TABLES
 from fleetlake.warehouse.load import WATERMARK_SCHEMA, Batch
-from fleetlake.warehouse.prepare import local_duckdb
 
 ENTITY_SOURCES = ("vehicles", "drivers", "routes", "customers")
 EVENT_SOURCES = ("trips", "deliveries")
@@ -119,17 +118,6 @@ def _read_verified(
     return table if table.schema.equals(schema) else table.select(schema.names).cast(schema)
 
 
-def current_routes(lake: Lake) -> pa.Table:
-    """The latest row per route (routes feed the distance and toll measures of every trip)."""
-    history = lake.read("routes")
-    con = local_duckdb()
-    con.register("history", history)
-    return con.sql(
-        "SELECT * FROM history QUALIFY row_number() OVER "
-        "(PARTITION BY route_id ORDER BY updated_at DESC) = 1"
-    ).to_arrow_table()
-
-
 def read_batch(lake: Lake, pending: list[Partition]) -> Batch:
     """Read the pending partitions (hash-checked) into one batch, with current routes."""
     listed = lake.manifest.partitions
@@ -143,7 +131,7 @@ def read_batch(lake: Lake, pending: list[Partition]) -> Batch:
         entities={t: _read_verified(lake, listed, t, by_table[t]) for t in ENTITY_SOURCES},
         trips=_read_verified(lake, listed, "trips", by_table["trips"]),
         deliveries=_read_verified(lake, listed, "deliveries", by_table["deliveries"]),
-        routes=current_routes(lake),
+        routes=lake.current("routes"),  # routes feed every trip's distance and tolls
         partitions=pa.Table.from_pylist(
             [dict(zip(WATERMARK_SCHEMA.names, m, strict=True)) for m in marks],
             schema=WATERMARK_SCHEMA,
