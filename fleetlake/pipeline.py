@@ -280,7 +280,7 @@ def run_demo(config: Config, directory: Path, sf: float, echo: Callable[[str], N
         + ("all passed" if report.ok else f"{len(report.violations)} violated")
     )
     echo("== 3. KPIs on DuckDB over the lake")
-    results = run_kpis(lake)
+    results = run_kpis(lake, tolerance_minutes=config.on_time_tolerance_minutes)
     for name in KPIS:
         echo(f"   {name:<32} {results[name].num_rows:>4} rows  {title(name)}")
     if config.postgres_dsn:

@@ -47,7 +47,7 @@ WAYPOINT = pa.struct([("lat", pa.float64()), ("lon", pa.float64())])
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A lake table: its schema, primary key, how it is partitioned and whether it is a change log."""
+    """A lake table: schema, primary key, partitioning, and whether it is a change log."""
 
     name: str
     schema: pa.Schema

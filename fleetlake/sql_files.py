@@ -1,6 +1,7 @@
 """Locate the SQL files shipped with fleetlake (top-level ``sql/`` in the source tree).
 
-Per-target overrides follow dbt's dispatch by file name: ``sql_path("warehouse/x.sql", "snowflake")``
+Per-target overrides follow dbt's dispatch by file name:
+``sql_path("warehouse/x.sql", "snowflake")``
 returns ``sql/warehouse/snowflake/x.sql`` when it exists, else ``sql/warehouse/x.sql``.
 """
 

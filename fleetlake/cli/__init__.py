@@ -6,11 +6,10 @@ imported inside the command bodies so ``fleetlake --help`` stays fast and never 
 
 from __future__ import annotations
 
+# Importing an area's module registers its commands on ``main``:
+# lake_commands: gen, simulate, validate, demo · pg: pg load/explain · kpi: kpi, kpi check ·
+# warehouse: warehouse load/status · serverless: serve, load-routes, replay, compact · report
+from fleetlake.cli import kpi, lake_commands, pg, report, serverless, warehouse  # noqa: F401
 from fleetlake.cli.app import main
-from fleetlake.cli import lake_commands  # noqa: F401  (registers gen, simulate, validate, demo)
-from fleetlake.cli import report  # noqa: F401  (registers report)
-from fleetlake.cli import pg, kpi  # noqa: F401  (pg load, pg explain; kpi, kpi check)
-from fleetlake.cli import serverless  # noqa: F401  (serve, load-routes, replay, compact)
-from fleetlake.cli import warehouse  # noqa: F401  (warehouse load, warehouse status)
 
 __all__ = ["main"]
