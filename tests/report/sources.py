@@ -112,6 +112,7 @@ PG_EXPLAIN = {
     "as_of": "2024-03-31",
     "tolerance_minutes": 30,
     "gain_threshold": 0.1,
+    "min_gain_ms": 1.0,
     "total_before_ms": 41.5,
     "total_after_ms": 9.25,
     "kpis": [
