@@ -95,7 +95,6 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         _version_at("routes", "trips.route_id", "trips.departure_datetime"),
         "trip_id",
     ),
-    ("trips.status domain", "trips", _domain("status", schema.TRIP_STATUSES), "trip_id"),
     (
         "trips.completed have arrival and fuel",
         "trips",
@@ -123,12 +122,6 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "delivery_id",
     ),
     (
-        "deliveries.status domain",
-        "deliveries",
-        _domain("delivery_status", schema.DELIVERY_STATUSES),
-        "delivery_id",
-    ),
-    (
         "deliveries.delivered have a time",
         "deliveries",
         "delivery_status = 'delivered' AND delivered_datetime IS NULL",
@@ -144,54 +137,35 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "maintenance_id",
     ),
     (
-        "maintenance.type domain",
-        "maintenance",
-        _domain("maintenance_type", schema.MAINTENANCE_TYPES),
-        "maintenance_id",
-    ),
-    (
         "maintenance.next date after date",
         "maintenance",
         "next_maintenance_date <= maintenance_date",
         "maintenance_id",
     ),
+)
+
+# (table, column, allowed values): each becomes a "<table>.<column> domain" rule.
+DOMAINS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("trips", "status", schema.TRIP_STATUSES),
+    ("deliveries", "delivery_status", schema.DELIVERY_STATUSES),
+    ("maintenance", "maintenance_type", schema.MAINTENANCE_TYPES),
+    ("vehicles", "vehicle_type", schema.VEHICLE_TYPES),
+    ("vehicles", "fuel_type", schema.FUEL_TYPES),
+    ("vehicles", "status", schema.VEHICLE_STATUSES),
+    ("drivers", "status", schema.DRIVER_STATUSES),
+    ("customers", "customer_type", schema.CUSTOMER_TYPES),
+    ("customers", "city", schema.CITIES),
+    ("routes", "origin_city", schema.CITIES),
+    ("routes", "destination_city", schema.CITIES),
+)
+RULES += tuple(
     (
-        "vehicles.type domain",
-        "vehicles_history",
-        _domain("vehicle_type", schema.VEHICLE_TYPES),
-        "vehicle_id",
-    ),
-    (
-        "vehicles.fuel domain",
-        "vehicles_history",
-        _domain("fuel_type", schema.FUEL_TYPES),
-        "vehicle_id",
-    ),
-    (
-        "vehicles.status domain",
-        "vehicles_history",
-        _domain("status", schema.VEHICLE_STATUSES),
-        "vehicle_id",
-    ),
-    (
-        "drivers.status domain",
-        "drivers_history",
-        _domain("status", schema.DRIVER_STATUSES),
-        "driver_id",
-    ),
-    (
-        "customers.type domain",
-        "customers_history",
-        _domain("customer_type", schema.CUSTOMER_TYPES),
-        "customer_id",
-    ),
-    ("customers.city domain", "customers_history", _domain("city", schema.CITIES), "customer_id"),
-    (
-        "routes.cities domain",
-        "routes_history",
-        f"{_domain('origin_city', schema.CITIES)} OR {_domain('destination_city', schema.CITIES)}",
-        "route_id",
-    ),
+        f"{table}.{column} domain",
+        schema.TABLES[table].all_rows_view,
+        _domain(column, values),
+        schema.TABLES[table].id_column,
+    )
+    for table, column, values in DOMAINS
 )
 
 # Queries returning one row per violation, with a label.

@@ -127,7 +127,7 @@ def test_validate_catches_broken_rules(tmp_path):
     rules = {v.rule for v in validate_lake(open_lake(str(path))).violations}
     assert {
         "trips.vehicle exists at departure",
-        "deliveries.status domain",
+        "deliveries.delivery_status domain",
         "deliveries.primary key unique",
         "deliveries.tracking_number unique",
     } <= rules
