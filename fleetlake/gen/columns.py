@@ -27,11 +27,6 @@ def decimal_from_cents(cents: np.ndarray, type_: pa.Decimal128Type, mask=None) -
     return array
 
 
-def round_cents(values: np.ndarray) -> np.ndarray:
-    """Floats to integer cents, rounding half away from zero."""
-    return np.round(np.asarray(values, dtype=np.float64) * 100.0).astype(np.int64)
-
-
 def timestamps(seconds_since_epoch: np.ndarray, mask=None) -> pa.Array:
     """Naive microsecond timestamps from integer seconds since 1970-01-01 00:00."""
     micros = np.asarray(seconds_since_epoch, dtype=np.int64) * 1_000_000

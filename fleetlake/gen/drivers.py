@@ -81,10 +81,9 @@ def staff(world: World) -> Staff:
 
 
 def _on_leave(s: Staff, t: int, inclusive_return: bool) -> np.ndarray:
-    last = s.leave.version_on(t) - 1
-    k = np.maximum(last, 0)
-    end = s.leave.event_day(k) + s.leave_days(k)
-    return (last >= 0) & ((t <= end) if inclusive_return else (t < end))
+    had, k, start = s.leave.latest(t)
+    end = start + s.leave_days(k)
+    return had & ((t <= end) if inclusive_return else (t < end))
 
 
 def available_mask(world: World, t: int) -> np.ndarray:

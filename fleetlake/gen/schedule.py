@@ -33,6 +33,12 @@ class PeriodicSchedule:
         """Events on or before day t: the version of an attribute that changes at each event."""
         return self.count_before(t + 1)
 
+    def latest(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(entities with an event on or before day t, index k of the latest one, its day)."""
+        last = self.version_on(t) - 1
+        k = np.maximum(last, 0)
+        return last >= 0, k, self.event_day(k)
+
     def occurs_on(self, t: int) -> tuple[np.ndarray, np.ndarray]:
         """(mask of entities with an event on day t, the index k of that event)."""
         k = self.count_before(t)

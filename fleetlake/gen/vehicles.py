@@ -111,24 +111,26 @@ def fleet(world: World) -> Fleet:
     )
 
 
+def _in_workshop(f: Fleet, t: int, inclusive_return: bool) -> np.ndarray:
+    """Vehicles in the workshop for an engine job on day t (optionally counting the return day)."""
+    had, k, start = f.maintenance.latest(t)
+    back = start + f.repair_days(k)
+    return (
+        had & (f.maintenance_type(k) == ENGINE) & ((t <= back) if inclusive_return else (t < back))
+    )
+
+
 def in_service_mask(world: World, t: int) -> np.ndarray:
     """Vehicles that can take a trip on day t: not retired and not in the workshop."""
     f = fleet(world)
-    last = f.maintenance.version_on(t) - 1
-    k = np.maximum(last, 0)
-    start = f.maintenance.event_day(k)
-    in_workshop = (last >= 0) & (f.maintenance_type(k) == ENGINE) & (t <= start + f.repair_days(k))
-    return (t < f.retire_day) & ~in_workshop
+    return (t < f.retire_day) & ~_in_workshop(f, t, inclusive_return=True)
 
 
 @lru_cache(maxsize=8)
 def status_on(world: World, t: int) -> np.ndarray:
     """Status index (schema.VEHICLE_STATUSES) of every vehicle at the end of day t."""
     f = fleet(world)
-    last = f.maintenance.version_on(t) - 1
-    k = np.maximum(last, 0)
-    start = f.maintenance.event_day(k)
-    repairing = (last >= 0) & (f.maintenance_type(k) == ENGINE) & (t < start + f.repair_days(k))
+    repairing = _in_workshop(f, t, inclusive_return=False)
     return np.where(t >= f.retire_day, 2, np.where(repairing, 1, 0))
 
 

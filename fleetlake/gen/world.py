@@ -65,9 +65,6 @@ class World:
     def day(self, index: int) -> date:
         return self.start + timedelta(days=index)
 
-    def index(self, day: date) -> int:
-        return (day - self.start).days
-
     def trips_before(self, index: int) -> int:
         """Trips on days [0, index): the id of a day's first trip is ``trips_before(day) + 1``."""
         if index <= 0:

@@ -35,9 +35,6 @@ class Lake:
     def uri(self) -> str:
         return self.storage.uri
 
-    def tables(self) -> list[str]:
-        return [name for name in TABLES if name in self.manifest.partitions]
-
     def partition_dates(self, table: str) -> list[date]:
         return sorted(self.manifest.partitions.get(self._spec(table).name, {}))
 
