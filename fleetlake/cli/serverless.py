@@ -107,6 +107,9 @@ def replay(
     for name, value in (("days", days), ("concurrency", concurrency), ("batch-size", batch_size)):
         if value < 1:
             raise ConfigError(f"--{name} must be >= 1, got {value}")
+    for name, value in (("ping-minutes", ping_minutes), ("rate", rate), ("limit", limit)):
+        if value is not None and value <= 0:
+            raise ConfigError(f"--{name} must be > 0, got {value}")
     config = app.config(lake=lake)
     options = StreamOptions(ping_minutes=ping_minutes, seed=config.seed)
     stream = lake_stream(

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fleetlake.schema import PARTITION_COLUMN, TS, TableSpec
+from fleetlake.lake.writer import encode_parquet, partition_key
+from fleetlake.schema import TS, TableSpec
 from fleetlake.serverless.models import lake_time
 from fleetlake.serverless.raw_events import list_raw_keys, read_raw
 
@@ -106,20 +107,12 @@ class CompactionReport:
         )
 
 
-def partition_key(table: str, day: date) -> str:
-    return f"{table}/{PARTITION_COLUMN}={day.isoformat()}/part-0.parquet"
-
-
 def _read_partition(storage: Storage, key: str, spec: TableSpec) -> pa.Table:
-    if not storage.exists(key):
+    try:
+        data = storage.read_bytes(key)
+    except FileNotFoundError:
         return spec.schema.empty_table()
-    return pq.read_table(io.BytesIO(storage.read_bytes(key)), schema=spec.schema)
-
-
-def _encode(table: pa.Table) -> bytes:
-    from fleetlake.lake.writer import encode_parquet
-
-    return encode_parquet(table)
+    return pq.read_table(io.BytesIO(data), schema=spec.schema)
 
 
 def compact(clients: Clients, storage: Storage) -> CompactionReport:
@@ -149,7 +142,7 @@ def compact(clients: Clients, storage: Storage) -> CompactionReport:
             continue
         combined = pa.concat_tables([existing, pa.Table.from_pylist(new, schema=spec.schema)])
         combined = combined.sort_by([("event_time", "ascending"), ("event_id", "ascending")])
-        storage.write_bytes(key, _encode(combined))
+        storage.write_bytes(key, encode_parquet(combined))
         report.added[name] = report.added.get(name, 0) + len(new)
         report.partitions_written.append(key)
     return report

@@ -253,6 +253,7 @@ def post_stream(
     A batch that gets no answer (connection refused or reset, timeout, 5xx) is retried with
     backoff, which is safe because ingest is idempotent; after ``retries`` it counts as failed.
     """
+    _Client(url, api_key, timeout)  # a malformed URL is one error here, not one per thread
     vehicles = sorted({int(e.get("vehicle") or 0) for e in events})
     lane = {v: i % max(1, concurrency) for i, v in enumerate(vehicles)}
     lanes: dict[int, list[dict[str, Any]]] = {}

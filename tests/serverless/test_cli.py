@@ -185,7 +185,14 @@ def test_user_errors_are_one_line(names, tiny_lake):
     result = CliRunner().invoke(main, ["replay", "--lake", str(tiny_lake), "--since", "1999-01-01"])
     assert result.exit_code == 1
     assert result.output.startswith("error: no trips to replay from 1999-01-01")
-    assert CliRunner().invoke(main, ["replay", "--lake", str(tiny_lake), "--days", "0"]).exit_code
+    for args, message in (
+        (["--days", "0"], "error: --days must be >= 1, got 0"),
+        (["--ping-minutes", "0"], "error: --ping-minutes must be > 0, got 0.0"),
+        (["--url", "localhost:8080"], "error: gateway URL must be http(s)://"),
+    ):
+        result = CliRunner().invoke(main, ["replay", "--lake", str(tiny_lake), *args])
+        assert result.exit_code != 0 and result.output.startswith(message), result.output
+        assert "Traceback" not in result.output and "Exception in thread" not in result.output
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
