@@ -8,7 +8,6 @@ the system as it will run, not as it was once designed.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from html import escape
 
@@ -31,16 +30,14 @@ class Node:
     active: bool = True
 
 
-def redact_dsn(dsn: str) -> str:
-    """A DSN without its password, safe to print in a report."""
-    dsn = re.sub(r"(://[^:@/]+):[^@]*@", r"\1:***@", dsn)
-    return re.sub(r"(password\s*=\s*)\S+", r"\1***", dsn, flags=re.IGNORECASE)
-
-
 def postgres_detail(config: Config) -> tuple[str, bool]:
     """Where Postgres comes from (DSN without password, or libpq) and whether it is set."""
     if config.postgres_dsn:
-        return redact_dsn(config.postgres_dsn), True
+        try:  # libpq parses the DSN: quoted or URL passwords never reach the page
+            from fleetlake.oltp.connection import describe
+        except ImportError:  # psycopg not installed: say only that a DSN is set
+            return "DSN configured", True
+        return describe(config.postgres_dsn), True
     if os.environ.get("PGHOST") or os.environ.get("PGDATABASE"):
         return "libpq PG* environment", True
     return "not configured", False

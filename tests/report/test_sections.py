@@ -8,7 +8,7 @@ import pytest
 
 from fleetlake.config import Config
 from fleetlake.lake.validate import ValidationReport, Violation
-from fleetlake.report.dataflow import dataflow_section, redact_dsn
+from fleetlake.report.dataflow import dataflow_section, postgres_detail
 from fleetlake.report.page import NOT_AVAILABLE, NOT_CONFIGURED, OK, render_html
 from fleetlake.report.postgres import postgres_section
 from fleetlake.report.quality import quality_section
@@ -197,7 +197,7 @@ def test_absent_or_corrupt_saved_results(tmp_path: Path) -> None:
                 postgres_dsn="postgresql://me:s3cret@db/fleet",
             ),
             {"postgres": "true", "check": "true"},
-            ["S3: s3://bucket/fleet", "Snowflake (prod)", "postgresql://me:***@db/fleet"],
+            ["S3: s3://bucket/fleet", "Snowflake (prod)", "me@db:5432/fleet"],
         ),
     ],
 )
@@ -210,11 +210,15 @@ def test_dataflow_follows_the_configuration(config: Config, active: dict, texts:
     assert "s3cret" not in html
 
 
-def test_redact_dsn() -> None:
-    assert (
-        redact_dsn("host=db user=me password=x dbname=f") == "host=db user=me password=*** dbname=f"
+def test_postgres_detail_never_shows_the_password() -> None:
+    from fleetlake.config import Config
+
+    for dsn in ("host=db user=me password='s3cr et' dbname=f", "postgresql://me:p@ss@db:5432/f"):
+        detail, configured = postgres_detail(Config(postgres_dsn=dsn))
+        assert configured and "s3cr" not in detail and "p@ss" not in detail and "et'" not in detail
+    assert postgres_detail(Config(postgres_dsn="host=db user=me password=x dbname=f"))[0] == (
+        "me@db:5432/f"
     )
-    assert redact_dsn("postgresql://me:pw@db:5432/f") == "postgresql://me:***@db:5432/f"
 
 
 def test_saved_results_keep_the_shapes_their_commands_write(tmp_path: Path) -> None:
