@@ -69,9 +69,15 @@ def explain(app, dsn: str | None, repeat: int, as_of: str | None, out_dir: Path)
     """EXPLAIN ANALYZE every KPI without and with sql/postgres/indexes.sql; write the report."""
     from fleetlake.kpi.run import parse_as_of
     from fleetlake.oltp.connection import resolve_dsn
-    from fleetlake.oltp.explain import explain_kpis, render_markdown, write_report
+    from fleetlake.oltp.explain import (
+        explain_kpis,
+        prepare_report_dir,
+        render_markdown,
+        write_report,
+    )
 
     config = app.config()
+    prepare_report_dir(out_dir)
     report = explain_kpis(
         resolve_dsn(dsn, config.postgres_dsn),
         repeat=repeat,

@@ -14,6 +14,7 @@ the report generator) and Markdown, by default ``./reports/pg_explain.json`` and
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,7 +22,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from fleetlake.errors import ConfigError
+from fleetlake.errors import ConfigError, FleetlakeError
 from fleetlake.kpi.queries import bind, kpi_text, resolve_names, title, translate
 from fleetlake.kpi.run import checked_as_of, postgres_range
 from fleetlake.oltp.connection import connect, database_error, describe
@@ -255,10 +256,23 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def prepare_report_dir(out_dir: Path) -> None:
+    """Create ``out_dir`` or fail with one line, before minutes of measurements are spent."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise FleetlakeError(f"cannot write the report to {out_dir}: {e.strerror or e}") from e
+    if not os.access(out_dir, os.W_OK):
+        raise FleetlakeError(f"cannot write the report to {out_dir}: not writable")
+
+
 def write_report(report: dict[str, Any], out_dir: Path = DEFAULT_REPORT_DIR) -> tuple[Path, Path]:
     """Write ``<out_dir>/pg_explain.json`` and ``pg_explain.md``; returns both paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_report_dir(out_dir)
     json_path, md_path = out_dir / f"{REPORT_NAME}.json", out_dir / f"{REPORT_NAME}.md"
-    json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    md_path.write_text(render_markdown(report), encoding="utf-8")
+    try:
+        json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        md_path.write_text(render_markdown(report), encoding="utf-8")
+    except OSError as e:
+        raise FleetlakeError(f"cannot write the report to {out_dir}: {e.strerror or e}") from e
     return json_path, md_path

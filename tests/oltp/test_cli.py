@@ -95,6 +95,11 @@ def test_pg_explain_writes_the_report(pg_tiny: str, tmp_path) -> None:
             "SELECT count(*) FROM pg_indexes WHERE indexname = ANY(%s)", (list(verdicts),)
         ).fetchone()
     assert left == (0,)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = _run("pg", "explain", "--dsn", pg_tiny, "--repeat", "1", "--out", str(blocker / "x"))
+    assert result.exit_code == 1 and result.output.startswith("error: cannot write the report")
+    assert "Traceback" not in result.output
 
 
 @pytest.mark.postgres
