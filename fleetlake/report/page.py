@@ -20,6 +20,9 @@ from fleetlake.report.units import Unit
 OK = "ok"
 NOT_CONFIGURED = "not configured"
 NOT_AVAILABLE = "not available"
+# What a hand-edited or foreign results file (pg_explain.json, replay.json) can raise while its
+# section is built: such a section says "not available", it never stops the report.
+SAVED_RESULT_ERRORS = (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError)
 TABLE_ROWS = 12
 
 

@@ -10,7 +10,15 @@ import json
 from pathlib import Path
 
 from fleetlake.report import svg
-from fleetlake.report.page import NOT_AVAILABLE, NOT_CONFIGURED, OK, Figure, Section, records_table
+from fleetlake.report.page import (
+    NOT_AVAILABLE,
+    NOT_CONFIGURED,
+    OK,
+    SAVED_RESULT_ERRORS,
+    Figure,
+    Section,
+    records_table,
+)
 from fleetlake.report.svg import Series
 from fleetlake.report.units import COUNT, MS, RATIO
 
@@ -103,6 +111,6 @@ def postgres_section(path: Path = EXPLAIN_JSON, configured: bool = False) -> Sec
         figures = [timings_figure(document)]
         if document.get("indexes"):
             figures.append(indexes_figure(document))
-    except (OSError, ValueError, KeyError, TypeError) as e:
+    except SAVED_RESULT_ERRORS as e:
         return Section("postgres", TITLE, NOT_AVAILABLE, f"Cannot read {path}: {e!r}")
     return Section("postgres", TITLE, OK, f"From {path}.", tuple(figures))

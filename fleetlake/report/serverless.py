@@ -10,7 +10,15 @@ import json
 from pathlib import Path
 
 from fleetlake.report import svg
-from fleetlake.report.page import NOT_AVAILABLE, NOT_CONFIGURED, OK, Figure, Section, records_table
+from fleetlake.report.page import (
+    NOT_AVAILABLE,
+    NOT_CONFIGURED,
+    OK,
+    SAVED_RESULT_ERRORS,
+    Figure,
+    Section,
+    records_table,
+)
 from fleetlake.report.svg import Series
 from fleetlake.report.units import COUNT, MS
 
@@ -35,15 +43,16 @@ def serverless_section(path: Path = REPLAY_JSON) -> Section:
             f"No saved replay results ({path}): run `fleetlake replay` to fill this section.",
         )
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        counts = [
-            (k, float(document[k]))
-            for k in EVENT_COUNTS
-            if isinstance(document.get(k), int | float)
-        ]
-        latencies = _latencies(document)
-    except (OSError, ValueError, AttributeError, TypeError) as e:
-        return Section("serverless", TITLE, NOT_AVAILABLE, f"Cannot read {path}: {e}")
+        return _replay_section(path, json.loads(path.read_text(encoding="utf-8")))
+    except SAVED_RESULT_ERRORS as e:
+        return Section("serverless", TITLE, NOT_AVAILABLE, f"Cannot read {path}: {e!r}")
+
+
+def _replay_section(path: Path, document: dict) -> Section:
+    counts = [
+        (k, float(document[k])) for k in EVENT_COUNTS if isinstance(document.get(k), int | float)
+    ]
+    latencies = _latencies(document)
     figures = []
     if counts:
         chart = svg.bar_chart(

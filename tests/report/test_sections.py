@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -179,6 +180,15 @@ def test_absent_or_corrupt_saved_results(tmp_path: Path) -> None:
     bad.write_text("{not json")
     assert "Cannot read" in postgres_section(bad).intro
     assert "Cannot read" in serverless_section(bad).intro
+    for wrong in (
+        {"accepted": 3, "rejections": {"lat": "n/a"}},
+        {"accepted": 3, "events_per_second": "fast"},
+        {"accepted": 3, "rejections": [1]},
+        {"kpis": "none"},
+    ):
+        bad.write_text(json.dumps(wrong))
+        assert serverless_section(bad).status == NOT_AVAILABLE
+        assert postgres_section(bad).status == NOT_AVAILABLE
 
 
 @pytest.mark.parametrize(
