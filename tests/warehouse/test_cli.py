@@ -101,3 +101,16 @@ def test_validate_refuses_a_lake_that_fails_validation(lake_copy: Path, tmp_path
     assert result.exit_code == 1 and result.output.count("\n") == 1
     assert "fails validation" in result.output
     assert not Path(path).exists()
+
+
+def test_a_non_numeric_snowflake_port_is_one_line(monkeypatch):
+    from fleetlake.config import Config
+    from fleetlake.errors import ConfigError
+    from fleetlake.warehouse.targets.snowflake import connection_parameters
+
+    monkeypatch.setenv("SNOWFLAKE_ACCOUNT", "acme")
+    monkeypatch.setenv("SNOWFLAKE_PORT", "abc")
+    with pytest.raises(ConfigError, match="SNOWFLAKE_PORT must be an integer, got 'abc'"):
+        connection_parameters(Config())
+    monkeypatch.setenv("SNOWFLAKE_PORT", "443")
+    assert connection_parameters(Config())["port"] == 443

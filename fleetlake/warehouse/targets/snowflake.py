@@ -53,8 +53,12 @@ def connection_parameters(config: Config) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for name in ENV_PARAMETERS:
         value = os.environ.get(f"SNOWFLAKE_{name.upper()}")
-        if value:
-            params[name] = int(value) if name in ("port", "login_timeout") else value
+        if value and name in ("port", "login_timeout"):
+            if not value.isdigit():
+                raise ConfigError(f"SNOWFLAKE_{name.upper()} must be an integer, got {value!r}")
+            params[name] = int(value)
+        elif value:
+            params[name] = value
     if "account" not in params:
         raise ConfigError(
             "Snowflake target: set 'snowflake_connection' (a ~/.snowflake/connections.toml entry) "
