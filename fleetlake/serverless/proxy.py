@@ -15,6 +15,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from fleetlake.serverless.models import EventError, parse_id
@@ -69,12 +70,19 @@ def parse_request(event: dict[str, Any]) -> Request:
     return Request(method.upper(), path, dict(event.get("pathParameters") or {}), headers, body)
 
 
+def _json_value(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal: send them as JSON numbers, not strings."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return str(value)
+
+
 def response(status: int, body: dict[str, Any]) -> dict[str, Any]:
     """A proxy response with a JSON body (valid for both payload versions)."""
     return {
         "statusCode": status,
         "headers": {"content-type": "application/json"},
-        "body": json.dumps(body, default=str),
+        "body": json.dumps(body, default=_json_value),
         "isBase64Encoded": False,
     }
 

@@ -185,6 +185,8 @@ def test_eta_from_a_position_is_haversine_over_speed_and_recorded(aws):
     stored = eta("7")[1]
     assert stored["recorded"] is False
     assert stored["eta"] == body["eta"]
+    assert isinstance(stored["trip_id"], int) and isinstance(stored["speed_kmh"], int | float)
+    assert stored["distance_to_destination_km"] == pytest.approx(distance, abs=0.001)
 
 
 def test_eta_of_a_stopped_vehicle_uses_the_route_average_speed(aws):
