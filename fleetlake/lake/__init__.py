@@ -11,12 +11,11 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 
 from fleetlake.errors import LakeError
 from fleetlake.lake.manifest import Manifest, PartitionInfo, read_manifest
 from fleetlake.lake.storage import LocalStorage, Storage, open_storage
-from fleetlake.schema import ENTITY_TABLES, TABLES, UPDATED_AT
+from fleetlake.schema import ALL_TABLES, ENTITY_TABLES, STREAM_TABLES, UPDATED_AT
 
 if TYPE_CHECKING:
     import duckdb
@@ -35,20 +34,28 @@ class Lake:
     def uri(self) -> str:
         return self.storage.uri
 
+    def partitions(self, table: str) -> dict[date, PartitionInfo]:
+        """The table's non-empty partitions by day: generated, or compacted real-time events."""
+        name = self._spec(table).name
+        stream = name in STREAM_TABLES
+        listed = self.manifest.stream_partitions if stream else self.manifest.partitions
+        return listed.get(name, {})
+
     def partition_dates(self, table: str) -> list[date]:
-        return sorted(self.manifest.partitions.get(self._spec(table).name, {}))
+        return sorted(self.partitions(table))
 
     def files(self, table: str, since: date | None = None, until: date | None = None) -> list[str]:
         """Filesystem paths of the table's partitions with since <= day < until, in day order."""
-        partitions = self.manifest.partitions.get(self._spec(table).name, {})
         return [
             self.storage.path(info.file)
-            for day, info in sorted(partitions.items())
+            for day, info in sorted(self.partitions(table).items())
             if (since is None or day >= since) and (until is None or day < until)
         ]
 
     def dataset(self, table: str, since: date | None = None, until: date | None = None):
         """A pyarrow dataset over the table's partitions (lazy; DuckDB and polars can scan it)."""
+        import pyarrow.dataset as ds  # imports pandas: 0.4 s that writers of the lake never need
+
         return ds.dataset(
             self.files(table, since, until),
             schema=self._spec(table).schema,
@@ -85,7 +92,7 @@ class Lake:
         self, con: duckdb.DuckDBPyConnection, as_of: datetime | None = None
     ) -> None:
         """Create views: event tables, entity current state, ``<entity>_history`` change logs."""
-        for name, spec in TABLES.items():
+        for name, spec in ALL_TABLES.items():
             source = spec.all_rows_view
             files = self.files(name)
             if isinstance(self.storage, LocalStorage) and files:
@@ -110,9 +117,9 @@ class Lake:
     @staticmethod
     def _spec(table: str):
         try:
-            return TABLES[table]
+            return ALL_TABLES[table]
         except KeyError:
-            raise LakeError(f"unknown table '{table}' (tables: {', '.join(TABLES)})") from None
+            raise LakeError(f"unknown table '{table}' (tables: {', '.join(ALL_TABLES)})") from None
 
 
 def open_lake(uri: str, endpoint_url: str | None = None) -> Lake:
