@@ -15,6 +15,8 @@ import pyarrow as pa
 
 PARTITION_COLUMN = "date"
 UPDATED_AT = "updated_at"
+# Lake timestamps + this many hours = UTC (Colombia is UTC-5 all year); the warehouse stores UTC.
+LAKE_UTC_OFFSET_HOURS = 5
 
 # SCD2 column names used by the warehouse (one place).
 VALID_FROM = "valid_from"

@@ -18,8 +18,6 @@ UNKNOWN_KEY = -1
 # Half-open validity windows [valid_from, valid_to); the open end is a far-future sentinel rather
 # than NULL, so point-in-time joins need no COALESCE (and fakesnow's NULL-timestamp bug is avoided).
 OPEN_END = datetime(9999, 12, 31)
-# Lake timestamps are naive Colombia wall-clock time (UTC-5, no DST); the warehouse stores UTC.
-UTC_OFFSET_HOURS = 5
 
 ROW_HASH = "row_hash"
 SOURCE_UPDATED_AT = "source_updated_at"

@@ -13,9 +13,9 @@ import duckdb
 import pyarrow as pa
 
 from fleetlake.config import Config
-from fleetlake.schema import DELIVERY_STATUSES
+from fleetlake.schema import DELIVERY_STATUSES, LAKE_UTC_OFFSET_HOURS
 from fleetlake.sql_files import read_sql
-from fleetlake.warehouse.model import ROW_HASH, UTC_OFFSET_HOURS, DimSpec
+from fleetlake.warehouse.model import ROW_HASH, DimSpec
 
 REJECT_SCHEMA = pa.schema(
     [
@@ -97,12 +97,11 @@ def prepare_dimension(dim: DimSpec, changes: pa.Table) -> Prepared:
     else:
         status_invalid = "FALSE"
     sql = read_sql("warehouse/prepare_dimension.sql").format(
-        utc_offset=UTC_OFFSET_HOURS,
         hash_input=hash_expression(dim.tracked),
         natural_key=dim.natural_key,
         status_invalid=status_invalid,
     )
-    con.execute(f"CREATE TEMP TABLE prepared AS {sql}")
+    con.execute(f"CREATE TEMP TABLE prepared AS {sql}", {"utc_offset": LAKE_UTC_OFFSET_HOURS})
     columns = ", ".join((dim.natural_key, *dim.tracked, ROW_HASH, "valid_from"))
     return _split(
         con,
@@ -160,6 +159,7 @@ def prepare_facts(
         "revenue_per_kg": config.revenue_cop_per_kg,
         "revenue_per_km": config.revenue_cop_per_km,
         "statuses": list(DELIVERY_STATUSES),
+        "utc_offset": LAKE_UTC_OFFSET_HOURS,
     }
     sql = read_sql("warehouse/prepare_facts.sql")
     # Facts are compared only with their own earlier load when a partition is reprocessed, so a

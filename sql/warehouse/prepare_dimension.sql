@@ -1,11 +1,12 @@
 -- Runs in the ETL's local DuckDB over one batch of a lake change log (registered as `changes`).
--- Every row gets its UTC validity start, a NULL-safe hash of the tracked columns and, when it
--- fails validation, a reject reason. Exact duplicates are collapsed (dup_rank); rows that share
--- (natural key, updated_at) but differ are all rejected, loudly, before anything is written.
+-- Every row gets its UTC validity start (lake time + $utc_offset hours), a NULL-safe hash of the
+-- tracked columns and, when it fails validation, a reject reason. Exact duplicates are collapsed
+-- (dup_rank); rows that share (natural key, updated_at) but differ are all rejected, loudly, before
+-- anything is written.
 WITH hashed AS (
     SELECT
         *,
-        updated_at + INTERVAL {utc_offset} HOUR AS valid_from,
+        updated_at + to_hours(CAST($utc_offset AS BIGINT)) AS valid_from,
         md5({hash_input}) AS row_hash
     FROM changes
 )

@@ -1,7 +1,8 @@
 -- Runs in the ETL's local DuckDB over one batch of trips and deliveries (plus current routes).
 -- One row per delivery with its measures and, when it fails validation, a reject reason.
 -- Parameters: $tolerance (on-time minutes), $fuel_price, $driver_cost_per_hour,
--- $revenue_base, $revenue_per_kg, $revenue_per_km, $statuses (the delivery_status domain).
+-- $revenue_base, $revenue_per_kg, $revenue_per_km, $statuses (the delivery_status domain),
+-- $utc_offset (hours from lake time to UTC: event_at is UTC).
 -- Rules (fixing the classic defects): early deliveries are kept with delay 0; on time means
 -- delivered <= scheduled + tolerance (NULL while not delivered); deliveries per hour is computed over
 -- the whole trip (delivered stops / trip hours); costs are spread over all the trip's deliveries.
@@ -48,7 +49,8 @@ SELECT
                   + day(coalesce(scheduled_datetime, departure_datetime)), -1) AS INTEGER) AS date_key,
     coalesce(hour(scheduled_datetime) * 100 + minute(scheduled_datetime), -1) AS scheduled_time_key,
     coalesce(hour(delivered_datetime) * 100 + minute(delivered_datetime), -1) AS delivered_time_key,
-    coalesce(scheduled_datetime, departure_datetime) + INTERVAL 5 HOUR AS event_at,
+    coalesce(scheduled_datetime, departure_datetime) + to_hours(CAST($utc_offset AS BIGINT))
+        AS event_at,
     package_weight_kg,
     distance_km,
     fuel_consumed_liters,

@@ -95,6 +95,21 @@ def test_keys_use_colombian_calendar_and_event_time_is_utc() -> None:
     assert got[1]["event_at"] == datetime(2024, 3, 5, 2, 45)
 
 
+def test_facts_and_dimensions_take_the_utc_offset_from_one_place(monkeypatch) -> None:
+    """event_at and valid_from both follow schema.LAKE_UTC_OFFSET_HOURS (no copy in the SQL)."""
+    from fleetlake.warehouse import prepare
+    from fleetlake.warehouse.model import DIM_VEHICLE
+
+    monkeypatch.setattr(prepare, "LAKE_UTC_OFFSET_HOURS", 3, raising=False)
+    at = datetime(2024, 3, 4, 21, 45)
+    assert measures(rows("deliveries", delivery(1, at, at)))[1]["event_at"] == at + timedelta(
+        hours=3
+    )
+    changes = rows("vehicles", {"vehicle_id": 1, "updated_at": at})
+    valid_from = prepare.prepare_dimension(DIM_VEHICLE, changes).rows["valid_from"]
+    assert valid_from.to_pylist() == [at + timedelta(hours=3)]
+
+
 def test_invalid_deliveries_are_rejected_with_a_reason() -> None:
     at = DEPART + timedelta(hours=1)
     prepared = prepare_facts(
