@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from fleetlake.config import Config
@@ -32,15 +33,21 @@ def collect_sections(config: Config, as_of: dt.date | None = None) -> tuple[dt.d
     Raises ``LakeError`` if the lake is absent and ``ConfigError`` for an as-of outside the data.
     """
     from fleetlake.kpi import run_kpis
+    from fleetlake.kpi.run import checked_as_of
     from fleetlake.lake import open_lake
     from fleetlake.report.validation import validation_for_report
 
     lake = open_lake(config.lake, endpoint_url=config.s3_endpoint_url)
-    results = run_kpis(lake, as_of=as_of, tolerance_minutes=config.on_time_tolerance_minutes)
-    effective = as_of or lake.manifest.end - dt.timedelta(days=1)
+    effective = checked_as_of(as_of, lake.manifest.start, lake.manifest.end)
+    # Validation and the KPI cache each read the lake's partitions on a first build: both
+    # mostly wait on pyarrow and DuckDB, which release the GIL, so a second thread overlaps them.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        validation = pool.submit(validation_for_report, lake)
+        results = run_kpis(lake, effective, tolerance_minutes=config.on_time_tolerance_minutes)
+        report = validation.result()
     return effective, [
         kpi_section(results, effective),
-        quality_section(lake, validation_for_report(lake)),
+        quality_section(lake, report),
         postgres_section(configured=postgres_detail(config)[1]),
         warehouse_section(config),
         serverless_section(),

@@ -133,12 +133,9 @@ def calendar_figure(rows: dict[str, dict[dt.date, int]], start: dt.date, end: dt
     return Figure("dq-calendar", "Partition calendar", chart, table, note)
 
 
-def validation_figure(report: ValidationReport | None, reason: str = "") -> Figure:
+def validation_figure(report: ValidationReport) -> Figure:
     """The result of ``validate_lake``: the checks that passed, or violations by rule."""
     title = "Lake validation"
-    if report is None:
-        message = f"Validation not available{': ' + reason if reason else ''}."
-        return Figure("dq-validate", title, svg.empty_chart("dq-validate", title, message))
     if report.ok:
         message = f"validate: all {len(report.checks)} checks passed, no violation."
         chart = svg.empty_chart("dq-validate", title, message)
@@ -154,9 +151,7 @@ def validation_figure(report: ValidationReport | None, reason: str = "") -> Figu
     return Figure("dq-validate", title, chart, table)
 
 
-def quality_section(
-    lake: Lake, validation: ValidationReport | None, validation_reason: str = ""
-) -> Section:
+def quality_section(lake: Lake, validation: ValidationReport) -> Section:
     """Data quality of the lake: validation, table sizes, monthly volumes, partition calendar."""
     manifest = lake.manifest
     rows = partition_rows(manifest)
@@ -170,7 +165,7 @@ def quality_section(
         f"{start} to {end - dt.timedelta(days=1)} ({(end - start).days:,} days)."
     )
     figures = (
-        validation_figure(validation, validation_reason),
+        validation_figure(validation),
         table_counts_figure(rows, start, end),
         monthly_rows_figure(rows),
         calendar_figure(rows, start, end),
