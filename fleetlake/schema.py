@@ -210,6 +210,48 @@ MAINTENANCE = TableSpec(
     False,
 )
 
+# Real-time events compacted from the serverless path's raw S3 objects (``fleetlake compact``),
+# partitioned by the event's Colombia date. Not generated: they never move the lake's end.
+GPS_PINGS = TableSpec(
+    "gps_pings",
+    pa.schema(
+        [
+            ("event_id", pa.string(), False),
+            ("vehicle_id", pa.int32(), False),
+            ("trip_id", pa.int32(), False),
+            ("route_id", pa.int32(), False),
+            ("lat", pa.float64(), False),
+            ("lon", pa.float64(), False),
+            ("speed_kmh", pa.float64(), False),
+            ("event_time", TS, False),
+        ]
+    ),
+    ("event_id",),
+    "event_time",
+    False,
+)
+
+DELIVERY_EVENTS = TableSpec(
+    "delivery_events",
+    pa.schema(
+        [
+            ("event_id", pa.string(), False),
+            ("delivery_id", pa.int32(), False),
+            ("delivery_status", pa.string(), False),
+            ("event_time", TS, False),
+            ("recipient_signature", pa.bool_()),
+            ("vehicle_id", pa.int32()),
+        ]
+    ),
+    ("event_id",),
+    "event_time",
+    False,
+)
+
 ENTITY_TABLES: tuple[TableSpec, ...] = (VEHICLES, DRIVERS, ROUTES, CUSTOMERS)
 EVENT_TABLES: tuple[TableSpec, ...] = (TRIPS, DELIVERIES, MAINTENANCE)
+# The generated tables (what `gen` writes, per day entry of the manifest).
 TABLES: dict[str, TableSpec] = {t.name: t for t in ENTITY_TABLES + EVENT_TABLES}
+# The compacted real-time tables (stream entries of the manifest), and every lake table.
+STREAM_TABLES: dict[str, TableSpec] = {t.name: t for t in (GPS_PINGS, DELIVERY_EVENTS)}
+ALL_TABLES: dict[str, TableSpec] = TABLES | STREAM_TABLES

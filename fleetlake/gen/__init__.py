@@ -1,15 +1,19 @@
 """The pure generator: (world, day, window end) -> Arrow tables. No disk, no S3, no config.
 
-``generate_day`` is the whole interface. A day's rows depend only on the world (seed, sf, start),
-the day, and — for the status columns of trips still under way — the end of the window.
+``generate_days`` (a block of consecutive days) and ``generate_day`` are the whole interface. A
+day's rows depend only on the world (seed, sf, start), the day, and — for the status columns of
+trips still under way — the end of the window.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
 from fleetlake.gen import customers, deliveries, drivers, maintenance, routes, trips, vehicles
+from fleetlake.gen.blocks import concat_days, split_days
 from fleetlake.gen.columns import day_start_seconds
 from fleetlake.gen.streams import uniform
 from fleetlake.gen.world import DEFAULT_DAYS, DEFAULT_START, GENERATOR_VERSION, World
@@ -23,37 +27,102 @@ ENTITY_MODULES = {
 }
 OFFICE_OPENS, OFFICE_HOURS = 7 * 3600, 11 * 3600
 
-__all__ = ["DEFAULT_DAYS", "DEFAULT_START", "GENERATOR_VERSION", "World", "generate_day"]
+__all__ = [
+    "DEFAULT_DAYS",
+    "DEFAULT_START",
+    "GENERATOR_VERSION",
+    "World",
+    "generate_day",
+    "generate_days",
+]
 
 
-def _entity_rows(world: World, name: str, t: int) -> pa.Table:
+@dataclass(frozen=True)
+class EntityChanges:
+    """Rows of an entity change log for one day (or a block): who, as of which day, stamped when."""
+
+    idx: np.ndarray  # 0-based entity index
+    day: np.ndarray  # the day whose end-of-day state the row holds (-1: the opening snapshot)
+    seconds: np.ndarray  # updated_at, seconds since 1970
+
+
+def _entity_changes(world: World, name: str, t: int) -> EntityChanges:
     module = ENTITY_MODULES[name]
     day_start = day_start_seconds(world.day(t))
-    parts = []
-    if t == 0:  # the opening snapshot: every entity as it stood when the history starts
-        everyone = np.ones(len(module.changed_on(world, 0)), dtype=bool)
-        parts.append(module.rows(world, everyone, -1, day_start))
-    changed = module.changed_on(world, t)
-    if changed.any():
-        ids = np.arange(1, len(changed) + 1)
-        at = (
-            day_start
-            + OFFICE_OPENS
-            + (uniform(world.seed, f"{name}.changed_at", ids, t) * OFFICE_HOURS).astype(np.int64)
+    changed = np.flatnonzero(module.changed_on(world, t))
+    at = (
+        day_start
+        + OFFICE_OPENS
+        + (uniform(world.seed, f"{name}.changed_at", changed + 1, t) * OFFICE_HOURS).astype(
+            np.int64
         )
-        parts.append(module.rows(world, changed, t, at))
-    if not parts:
-        return TABLES[name].schema.empty_table()
-    return pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+    )
+    changes = EntityChanges(changed, np.full(len(changed), t), at)
+    if t > 0:
+        return changes
+    # day 0 opens with a snapshot of every entity as it stood when the history starts
+    everyone = np.arange(len(module.changed_on(world, 0)))
+    n = len(everyone)
+    snapshot = EntityChanges(everyone, np.full(n, -1), np.full(n, day_start))
+    return concat_days([snapshot, changes])
+
+
+def _cut(world: World, name: str, build, drawn: list, counts: list[int]) -> list[pa.Table]:
+    """Build one table for the block's draws and slice it into days."""
+    if sum(counts) == 0:
+        return [TABLES[name].schema.empty_table()] * len(counts)
+    return split_days(build(concat_days(drawn)), counts)
+
+
+def generate_days(world: World, days: range, window_end: int) -> list[dict[str, pa.Table]]:
+    """All tables' rows of each of the consecutive ``days`` (indexes from ``world.start``);
+    ``window_end`` is exclusive. Identical to generating every day alone (see ``blocks``)."""
+    as_of = day_start_seconds(world.day(window_end))
+    plans, arrivals, drawn, due = [], [], [], []
+    changes: dict[str, list[EntityChanges]] = {name: [] for name in ENTITY_MODULES}
+    for t in days:
+        plan = trips.plan(world, t)
+        delivery_draws, arrival = deliveries.draw(world, t, plan, as_of)
+        plans.append(plan)
+        arrivals.append(arrival)
+        drawn.append(delivery_draws)
+        for name, found in changes.items():
+            found.append(_entity_changes(world, name, t))
+        due.append(maintenance.due(world, t))
+    blocks = {
+        name: _cut(
+            world,
+            name,
+            lambda c, module=ENTITY_MODULES[name]: module.rows(world, c.idx, c.day, c.seconds),
+            found,
+            [len(c.idx) for c in found],
+        )
+        for name, found in changes.items()
+    }
+    blocks["trips"] = _cut(
+        world,
+        "trips",
+        lambda p: trips.table(p, np.concatenate(arrivals), as_of),
+        plans,
+        [p.size for p in plans],
+    )
+    blocks["deliveries"] = _cut(
+        world,
+        "deliveries",
+        lambda d: deliveries.table(world, d),
+        drawn,
+        [len(d.trip_id) for d in drawn],
+    )
+    blocks["maintenance"] = _cut(
+        world,
+        "maintenance",
+        lambda m: maintenance.table(world, m),
+        due,
+        [len(m.ids) for m in due],
+    )
+    return [{name: tables[i] for name, tables in blocks.items()} for i in range(len(days))]
 
 
 def generate_day(world: World, t: int, window_end: int) -> dict[str, pa.Table]:
     """All tables' rows of day ``t`` (index from ``world.start``); ``window_end`` is exclusive."""
-    as_of = day_start_seconds(world.day(window_end))
-    plan = trips.plan(world, t)
-    delivery_table, arrival = deliveries.generate(world, t, plan, as_of)
-    tables = {name: _entity_rows(world, name, t) for name in ENTITY_MODULES}
-    tables["trips"] = trips.table(plan, arrival, as_of)
-    tables["deliveries"] = delivery_table
-    tables["maintenance"] = maintenance.generate(world, t)
-    return tables
+    return generate_days(world, range(t, t + 1), window_end)[0]

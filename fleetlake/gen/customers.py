@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fleetlake.gen.blocks import gather_by_day
 from fleetlake.gen.columns import join, number_strings, pick, timestamps
 from fleetlake.gen.pools import (
     COMPANY_SUFFIXES,
@@ -40,9 +41,12 @@ class Clientele:
     moves: PeriodicSchedule
     name: pa.Array
 
-    def city_of_version(self, version: int | np.ndarray) -> np.ndarray:
-        """City index of every customer in its ``version``-th home (cities cycle by stride)."""
-        return (self.home_city + version * self.city_stride) % len(CITIES)
+    def city_of_version(
+        self, version: int | np.ndarray, idx: np.ndarray | slice = slice(None)
+    ) -> np.ndarray:
+        """City index of customers ``idx`` (all by default) in their ``version``-th home (cities
+        cycle by stride)."""
+        return (self.home_city[idx] + version * self.city_stride[idx]) % len(CITIES)
 
 
 @cache
@@ -121,13 +125,11 @@ def changed_on(world: World, t: int) -> np.ndarray:
     return versions_on(world, t) != versions_on(world, t - 1)
 
 
-def rows(world: World, mask: np.ndarray, t: int, seconds: np.ndarray | int) -> pa.Table:
-    """Full customer rows for the customers in ``mask`` as they stand at the end of day t."""
+def rows(world: World, idx: np.ndarray, day: np.ndarray, seconds: np.ndarray) -> pa.Table:
+    """Full rows of customers ``idx`` (0-based) as they stand at the end of each row's ``day``."""
     c = clientele(world)
-    idx = np.flatnonzero(mask)
-    version = versions_on(world, t)[idx]
-    city = cities_on(world, t)[idx]
-    seconds = seconds[idx] if np.ndim(seconds) else np.full(len(idx), seconds)
+    version = gather_by_day(lambda t: versions_on(world, t), idx, day)
+    city = c.city_of_version(version, idx)
     return pa.Table.from_arrays(
         [
             pa.array(c.ids[idx].astype(np.int32)),

@@ -9,6 +9,8 @@ Each package goes to a customer who lives in the destination city on that day.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
 
@@ -29,8 +31,23 @@ DESTINATION_CITY = np.array([CITIES.index(r.destination) for r in ROUTES])
 DELIVERED, PENDING, IN_TRANSIT, FAILED, CANCELLED = range(5)
 
 
-def generate(world: World, t: int, plan: TripPlan, as_of: int) -> tuple[pa.Table, np.ndarray]:
-    """(deliveries table, arrival second of every trip) for day t's plan."""
+@dataclass(frozen=True)
+class DeliveryDraws:
+    """Everything drawn for the deliveries of one day (or a block of consecutive days)."""
+
+    first_id: int
+    trip_id: np.ndarray
+    customer: np.ndarray  # 0-based customer index
+    version: np.ndarray  # the customer's home (move count) on the day
+    weight_cents: np.ndarray
+    scheduled: np.ndarray  # seconds since 1970
+    delivered: np.ndarray
+    state: np.ndarray  # index into schema.DELIVERY_STATUSES
+    signed: np.ndarray
+
+
+def draw(world: World, t: int, plan: TripPlan, as_of: int) -> tuple[DeliveryDraws, np.ndarray]:
+    """(deliveries, arrival second of every trip) for day t's plan."""
     rng = day_rng(world.seed, "deliveries", world.day(t))
     n, counts = plan.size, plan.deliveries
     m = int(counts.sum())
@@ -56,7 +73,6 @@ def generate(world: World, t: int, plan: TripPlan, as_of: int) -> tuple[pa.Table
     fill = rng.uniform(0.75, 1.0, n)
     weight_cents = np.floor(plan.load_cents[trip] * fill[trip] * share).astype(np.int64)
 
-    customers = clientele(world)
     city_now = cities_on(world, t)
     by_city = np.argsort(city_now, kind="stable")  # int8 keys: a radix sort
     group_size = np.bincount(city_now, minlength=len(CITIES))
@@ -69,7 +85,6 @@ def generate(world: World, t: int, plan: TripPlan, as_of: int) -> tuple[pa.Table
         by_city[group_start[dest] + np.floor(u * np.maximum(size, 1)).astype(np.int64)],
         np.floor(u * len(city_now)).astype(np.int64),
     )
-    version = versions_on(world, t)[customer]
 
     arrival = plan.departure + plan.drive_seconds
     trip_state = status(plan, arrival, as_of)[trip]
@@ -79,23 +94,39 @@ def generate(world: World, t: int, plan: TripPlan, as_of: int) -> tuple[pa.Table
         [CANCELLED, FAILED, DELIVERED, PENDING],
         IN_TRANSIT,
     )
-    is_delivered = state == DELIVERED
-    first_id = DELIVERIES_PER_TRIP * (plan.first_id - 1) + 1
-    ids = first_id + np.arange(m)
-    table = pa.Table.from_arrays(
+    drawn = DeliveryDraws(
+        first_id=DELIVERIES_PER_TRIP * (plan.first_id - 1) + 1,
+        trip_id=plan.first_id + trip,
+        customer=customer,
+        version=versions_on(world, t)[customer],
+        weight_cents=weight_cents,
+        scheduled=scheduled,
+        delivered=delivered,
+        state=state,
+        signed=signed,
+    )
+    return drawn, arrival
+
+
+def table(world: World, drawn: DeliveryDraws) -> pa.Table:
+    """The deliveries table of the draws (ids are consecutive from ``first_id``)."""
+    ids = drawn.first_id + np.arange(len(drawn.trip_id))
+    is_delivered = drawn.state == DELIVERED
+    return pa.Table.from_arrays(
         [
             pa.array(ids.astype(np.int32)),
-            pa.array((plan.first_id + trip).astype(np.int32)),
+            pa.array(drawn.trip_id.astype(np.int32)),
             padded("FL", ids, 10),
-            customers.name.take(pa.array(customer)),
-            addresses(world, customer, version),
-            decimal_from_cents(weight_cents, DELIVERIES.schema.field("package_weight_kg").type),
-            timestamps(scheduled),
-            timestamps(delivered, mask=~is_delivered),
-            pick(DELIVERY_STATUSES, state),
-            pa.array(is_delivered & signed),
-            pa.array((customer + 1).astype(np.int32)),
+            clientele(world).name.take(pa.array(drawn.customer)),
+            addresses(world, drawn.customer, drawn.version),
+            decimal_from_cents(
+                drawn.weight_cents, DELIVERIES.schema.field("package_weight_kg").type
+            ),
+            timestamps(drawn.scheduled),
+            timestamps(drawn.delivered, mask=~is_delivered),
+            pick(DELIVERY_STATUSES, drawn.state),
+            pa.array(is_delivered & drawn.signed),
+            pa.array((drawn.customer + 1).astype(np.int32)),
         ],
         schema=DELIVERIES.schema,
     )
-    return table, arrival

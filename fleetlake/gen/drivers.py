@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 import numpy as np
 import pyarrow as pa
 
+from fleetlake.gen.blocks import gather_by_day
 from fleetlake.gen.columns import dates, join, number_strings, padded, pick, timestamps
 from fleetlake.gen.pools import first_names, last_names
 from fleetlake.gen.schedule import NEVER, PeriodicSchedule
@@ -103,18 +104,18 @@ def changed_on(world: World, t: int) -> np.ndarray:
     return np.logical_or.reduce([b != a for b, a in zip(before, after, strict=True)])
 
 
-def rows(world: World, mask: np.ndarray, t: int, seconds: np.ndarray | int) -> pa.Table:
-    """Full driver rows for the drivers in ``mask`` as they stand at the end of day t."""
+def rows(world: World, idx: np.ndarray, day: np.ndarray, seconds: np.ndarray) -> pa.Table:
+    """Full rows of drivers ``idx`` (0-based) as they stand at the end of each row's ``day``."""
     s = staff(world)
-    idx = np.flatnonzero(mask)
     ids = s.ids[idx]
-    phone_version, renewals, on_leave = (a[idx] for a in _state(world, t))
+    phone_version, renewals, on_leave = (
+        gather_by_day(lambda t, i=i: _state(world, t)[i], idx, day) for i in range(3)
+    )
     first = pick(first_names(), (uniform(s.seed, "drivers.first", ids) * len(first_names())))
     last = pick(last_names(), (uniform(s.seed, "drivers.last", ids) * len(last_names())))
     licence = (ids * 2_654_435_761 + 1_234_567) % 10**10
     phone = 3_000_000_000 + (uniform(s.seed, "drivers.phone", ids, phone_version) * 5e8)
     expiry = world.start.toordinal() + s.first_expiry[idx] + LICENCE_DAYS * renewals
-    seconds = seconds[idx] if np.ndim(seconds) else np.full(len(idx), seconds)
     return pa.Table.from_arrays(
         [
             pa.array(ids.astype(np.int32)),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
 
@@ -30,13 +32,29 @@ def count_before(world: World, t: int) -> int:
     return int(f.maintenance.count_before(np.minimum(t, f.retire_day)).sum())
 
 
-def generate(world: World, t: int) -> pa.Table:
-    """The maintenance records of day t, ordered by vehicle."""
+@dataclass(frozen=True)
+class MaintenanceDue:
+    """The maintenance events of one day or a block of days, ordered by day then vehicle."""
+
+    ids: np.ndarray  # maintenance_id
+    day: np.ndarray  # day index
+    idx: np.ndarray  # 0-based vehicle index
+    k: np.ndarray  # the event's number in the vehicle's schedule
+
+
+def due(world: World, t: int) -> MaintenanceDue:
+    """The maintenance events of day t."""
     f = fleet(world)
-    due, k = f.maintenance.occurs_on(t)
-    idx = np.flatnonzero(due & (t < f.retire_day))
-    k = k[idx]
+    on_day, k = f.maintenance.occurs_on(t)
+    idx = np.flatnonzero(on_day & (t < f.retire_day))
     n = len(idx)
+    return MaintenanceDue(count_before(world, t) + 1 + np.arange(n), np.full(n, t), idx, k[idx])
+
+
+def table(world: World, events: MaintenanceDue) -> pa.Table:
+    """The maintenance records of the events."""
+    f = fleet(world)
+    idx, k = events.idx, events.k
     vehicle_ids = f.ids[idx]
     kind = f.maintenance_type(k, vehicle_ids)
     noise = np.exp(0.25 * _normal(world.seed, vehicle_ids, k))
@@ -46,12 +64,11 @@ def generate(world: World, t: int) -> pa.Table:
     next_day = np.floor(next_day).astype(np.int64)
     has_next = next_day < f.retire_day[idx]
     workshop = uniform(world.seed, "maintenance.workshop", vehicle_ids, k) * len(WORKSHOPS)
-    ordinal = world.start.toordinal() + t
     return pa.Table.from_arrays(
         [
-            pa.array((count_before(world, t) + 1 + np.arange(n)).astype(np.int32)),
+            pa.array(events.ids.astype(np.int32)),
             pa.array(vehicle_ids.astype(np.int32)),
-            dates(np.full(n, ordinal)),
+            dates(world.start.toordinal() + events.day),
             pick(MAINTENANCE_TYPES, kind),
             join(
                 pick(MAINTENANCE_TYPES, kind),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from fleetlake.gen.blocks import gather_by_day
 from fleetlake.gen.columns import decimal_from_cents, timestamps
 from fleetlake.gen.geography import ROUTES
 from fleetlake.gen.streams import uniform
@@ -30,11 +31,10 @@ def changed_on(world: World, t: int) -> np.ndarray:
     return np.full(len(ROUTES), t > 0 and day.month == 1 and day.day == 1)
 
 
-def rows(world: World, mask: np.ndarray, t: int, seconds: np.ndarray | int) -> pa.Table:
-    idx = np.flatnonzero(mask)
+def rows(world: World, idx: np.ndarray, day: np.ndarray, seconds: np.ndarray) -> pa.Table:
+    """Full rows of routes ``idx`` (0-based) with the tolls of each row's ``day``."""
     chosen = [ROUTES[i] for i in idx]
-    year = world.day(max(t, 0)).year
-    seconds = seconds[idx] if np.ndim(seconds) else np.full(len(idx), seconds)
+    toll = gather_by_day(lambda t: toll_cop(world.seed, world.day(max(t, 0)).year), idx, day)
     schema = ROUTES_SPEC.schema
     return pa.Table.from_arrays(
         [
@@ -50,7 +50,7 @@ def rows(world: World, mask: np.ndarray, t: int, seconds: np.ndarray | int) -> p
                 schema.field("estimated_duration_hours").type,
             ),
             decimal_from_cents(
-                toll_cop(world.seed, year)[idx].astype(np.int64) * 100,
+                toll.astype(np.int64) * 100,
                 schema.field("toll_cost").type,
             ),
             pa.array([r.path[0][0] for r in chosen], pa.float64()),

@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 import numpy as np
 import pyarrow as pa
 
+from fleetlake.gen.blocks import gather_by_day
 from fleetlake.gen.columns import (
     dates,
     decimal_from_cents,
@@ -142,11 +143,10 @@ def changed_on(world: World, t: int) -> np.ndarray:
     return status_on(world, t) != status_on(world, t - 1)
 
 
-def rows(world: World, mask: np.ndarray, t: int, seconds: np.ndarray) -> pa.Table:
-    """Full vehicle rows for the vehicles in ``mask``, as they stand at the end of day t."""
+def rows(world: World, idx: np.ndarray, day: np.ndarray, seconds: np.ndarray) -> pa.Table:
+    """Full rows of vehicles ``idx`` (0-based) as they stand at the end of each row's ``day``."""
     f = fleet(world)
-    idx = np.flatnonzero(mask)
-    status = status_on(world, t)[idx]
+    status = gather_by_day(lambda t: status_on(world, t), idx, day)
     return pa.Table.from_arrays(
         [
             pa.array(f.ids[idx].astype(np.int32)),
@@ -156,7 +156,7 @@ def rows(world: World, mask: np.ndarray, t: int, seconds: np.ndarray) -> pa.Tabl
             pick(("gasolina", "diesel"), f.diesel[idx].astype(np.int64)),
             dates(f.acquisition_ordinal[idx]),
             pick(("active", "maintenance", "inactive"), status),
-            timestamps(seconds[idx] if np.ndim(seconds) else np.full(len(idx), seconds)),
+            timestamps(seconds),
         ],
         schema=VEHICLES.schema,
     )

@@ -5,6 +5,10 @@ later writer must agree with it. Each day has its own entry, ``_manifest/date=YY
 written after that day's files: per table the row count, the file and its sha256, plus the window
 end the day was generated for and whether it still holds trips under way. Writers of disjoint days
 (workers, shards, machines) therefore never touch the same manifest object: no single writer.
+
+Real-time events compacted by ``fleetlake compact`` have their own entries,
+``_manifest/stream/date=YYYY-MM-DD.json``: the same per-table partitions, plus the raw objects
+already compacted into them. They are not generated days, so they never move the lake's end.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from fleetlake.lake.storage import Storage
 
 LAKE_INFO_KEY = "_lake.json"
 MANIFEST_PREFIX = "_manifest"
+STREAM_PREFIX = f"{MANIFEST_PREFIX}/stream"
 
 
 @dataclass(frozen=True)
@@ -68,10 +73,7 @@ class DayEntry:
             "day": self.day.isoformat(),
             "window_end": self.window_end.isoformat(),
             "open_trips": self.open_trips,
-            "tables": {
-                name: {"rows": info.rows, "sha256": info.sha256, "file": info.file}
-                for name, info in sorted(self.tables.items())
-            },
+            "tables": _tables_to_json(self.tables),
         }
         return json.dumps(data, indent=1, sort_keys=True).encode()
 
@@ -79,22 +81,66 @@ class DayEntry:
     def from_json(cls, raw: bytes, where: str) -> DayEntry:
         try:
             data = json.loads(raw)
-            tables = {
-                name: PartitionInfo(int(t["rows"]), t["sha256"], t["file"])
-                for name, t in data["tables"].items()
-            }
             return cls(
                 date.fromisoformat(data["day"]),
                 date.fromisoformat(data["window_end"]),
                 int(data["open_trips"]),
-                tables,
+                _tables_from_json(data["tables"]),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise ManifestError(f"{where} is corrupted ({type(e).__name__}: {e})") from None
 
 
+@dataclass(frozen=True)
+class StreamEntry:
+    """One day of compacted real-time events: its partitions and the raw objects they hold."""
+
+    day: date
+    tables: dict[str, PartitionInfo] = field(default_factory=dict)
+    raw_keys: frozenset[str] = frozenset()  # raw event objects already compacted into the day
+
+    @property
+    def key(self) -> str:
+        return stream_entry_key(self.day)
+
+    def to_json(self) -> bytes:
+        data = {
+            "day": self.day.isoformat(),
+            "tables": _tables_to_json(self.tables),
+            "raw_keys": sorted(self.raw_keys),
+        }
+        return json.dumps(data, indent=1, sort_keys=True).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes, where: str) -> StreamEntry:
+        try:
+            data = json.loads(raw)
+            return cls(
+                date.fromisoformat(data["day"]),
+                _tables_from_json(data["tables"]),
+                frozenset(str(k) for k in data["raw_keys"]),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise ManifestError(f"{where} is corrupted ({type(e).__name__}: {e})") from None
+
+
+def _tables_to_json(tables: dict[str, PartitionInfo]) -> dict[str, dict]:
+    return {
+        name: {"rows": info.rows, "sha256": info.sha256, "file": info.file}
+        for name, info in sorted(tables.items())
+    }
+
+
+def _tables_from_json(data: dict[str, dict]) -> dict[str, PartitionInfo]:
+    return {name: PartitionInfo(int(t["rows"]), t["sha256"], t["file"]) for name, t in data.items()}
+
+
 def day_entry_key(day: date) -> str:
     return f"{MANIFEST_PREFIX}/date={day.isoformat()}.json"
+
+
+def stream_entry_key(day: date) -> str:
+    return f"{STREAM_PREFIX}/date={day.isoformat()}.json"
 
 
 @dataclass(frozen=True)
@@ -103,6 +149,7 @@ class Manifest:
 
     info: LakeInfo
     days: tuple[DayEntry, ...]
+    stream: tuple[StreamEntry, ...] = ()  # compacted real-time events, sorted by day
 
     @property
     def seed(self) -> int:
@@ -128,18 +175,27 @@ class Manifest:
     @property
     def partitions(self) -> dict[str, dict[date, PartitionInfo]]:
         """table -> day -> partition, for the non-empty partitions."""
-        result: dict[str, dict[date, PartitionInfo]] = {}
-        for entry in self.days:
-            for name, info in entry.tables.items():
-                if info.rows:
-                    result.setdefault(name, {})[entry.day] = info
-        return result
+        return _non_empty(self.days)
+
+    @property
+    def stream_partitions(self) -> dict[str, dict[date, PartitionInfo]]:
+        """stream table -> day -> partition, for the non-empty compacted partitions."""
+        return _non_empty(self.stream)
 
     def entry(self, day: date) -> DayEntry | None:
         for entry in self.days:
             if entry.day == day:
                 return entry
         return None
+
+
+def _non_empty(entries: tuple[DayEntry | StreamEntry, ...]) -> dict[str, dict[date, PartitionInfo]]:
+    result: dict[str, dict[date, PartitionInfo]] = {}
+    for entry in entries:
+        for name, info in entry.tables.items():
+            if info.rows:
+                result.setdefault(name, {})[entry.day] = info
+    return result
 
 
 def read_info(storage: Storage) -> LakeInfo | None:
@@ -156,8 +212,24 @@ def read_manifest(storage: Storage) -> Manifest | None:
     if info is None:
         return None
     keys = [k for k in storage.list(MANIFEST_PREFIX) if k.endswith(".json")]
-    entries = [
-        DayEntry.from_json(raw, f"{storage.uri}/{key}")
+    days, stream = [], []
+    for key, raw in zip(keys, storage.read_many(keys), strict=True):
+        if key.startswith(f"{STREAM_PREFIX}/"):
+            stream.append(StreamEntry.from_json(raw, f"{storage.uri}/{key}"))
+        else:
+            days.append(DayEntry.from_json(raw, f"{storage.uri}/{key}"))
+    return Manifest(
+        info,
+        tuple(sorted(days, key=lambda e: e.day)),
+        tuple(sorted(stream, key=lambda e: e.day)),
+    )
+
+
+def read_stream_entries(storage: Storage) -> dict[date, StreamEntry]:
+    """The stream entries by day (a location without a generated lake may hold them too)."""
+    keys = [k for k in storage.list(STREAM_PREFIX) if k.endswith(".json")]
+    entries = (
+        StreamEntry.from_json(raw, f"{storage.uri}/{key}")
         for key, raw in zip(keys, storage.read_many(keys), strict=True)
-    ]
-    return Manifest(info, tuple(sorted(entries, key=lambda e: e.day)))
+    )
+    return {entry.day: entry for entry in entries}

@@ -1,9 +1,10 @@
 """``validate``: prove a lake is whole and its data obeys the rules of the spec.
 
 Two passes. The manifest pass checks that every listed partition file exists, hashes to the
-recorded sha256 and holds the recorded rows, and that no day in the window lacks an entry. The data
-pass runs SQL rules in DuckDB over the lake: keys, point-in-time foreign keys, time order, weights,
-value domains, and that every row sits in the partition of its own date.
+recorded sha256 and holds the recorded rows (compacted real-time partitions too), and that no day
+in the window lacks an entry. The data pass runs SQL rules in DuckDB over the lake: keys,
+point-in-time foreign keys, time order, weights, value domains, and that every row sits in the
+partition of its own date.
 """
 
 from __future__ import annotations
@@ -131,6 +132,18 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
     ),
     ("deliveries.package weight > 0", "deliveries", "package_weight_kg < 0", "delivery_id"),
     (
+        "delivery_events.delivery exists",
+        "delivery_events",
+        "NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.delivery_id = delivery_events.delivery_id)",
+        "event_id",
+    ),
+    (
+        "gps_pings.trip exists",
+        "gps_pings",
+        "NOT EXISTS (SELECT 1 FROM trips t WHERE t.trip_id = gps_pings.trip_id)",
+        "event_id",
+    ),
+    (
         "maintenance.vehicle exists on the day",
         "maintenance",
         _version_at(
@@ -150,6 +163,7 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
 DOMAINS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("trips", "status", schema.TRIP_STATUSES),
     ("deliveries", "delivery_status", schema.DELIVERY_STATUSES),
+    ("delivery_events", "delivery_status", schema.DELIVERY_STATUSES),
     ("maintenance", "maintenance_type", schema.MAINTENANCE_TYPES),
     ("vehicles", "vehicle_type", schema.VEHICLE_TYPES),
     ("vehicles", "fuel_type", schema.FUEL_TYPES),
@@ -163,9 +177,9 @@ DOMAINS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 RULES += tuple(
     (
         f"{table}.{column} domain",
-        schema.TABLES[table].all_rows_view,
+        schema.ALL_TABLES[table].all_rows_view,
         _domain(column, values),
-        schema.TABLES[table].id_column,
+        schema.ALL_TABLES[table].id_column,
     )
     for table, column, values in DOMAINS
 )
@@ -240,7 +254,7 @@ def validate_lake(lake: Lake) -> ValidationReport:
     con = duckdb.connect()
     problems: list[str] = []
     try:
-        for spec in schema.TABLES.values():
+        for spec in schema.ALL_TABLES.values():
             table = _read_checked(lake, spec, report, problems)
             # Queried in place: copying into DuckDB tables costs more than the checks gain.
             con.register(spec.all_rows_view, table)
@@ -253,7 +267,7 @@ def validate_lake(lake: Lake) -> ValidationReport:
                 f"CREATE TABLE {spec.name}_first AS SELECT {spec.id_column} AS id, "
                 f"min(updated_at) AS first_at FROM {spec.name}_history GROUP BY 1"
             )
-        for spec in schema.TABLES.values():
+        for spec in schema.ALL_TABLES.values():
             source = spec.all_rows_view
             keys = ", ".join(spec.primary_key)
             _collect(
@@ -310,7 +324,7 @@ def _read_checked(
 ) -> pa.Table:
     """The table's partitions that match the manifest (checked columns only), with their
     ``date`` partition column."""
-    parts = sorted(lake.manifest.partitions.get(spec.name, {}).items())
+    parts = sorted(lake.partitions(spec.name).items())
     contents = _read_all(lake, [part.file for _, part in parts])
     columns = _checked_columns(spec)
     checked = pa.schema([spec.schema.field(c) for c in columns])

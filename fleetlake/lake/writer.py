@@ -2,7 +2,9 @@
 
 A partition is one file written atomically, so it appears whole or not at all; the day entry is
 written only after all the day's files, so an interrupted run leaves at worst files without an
-entry, which readers ignore and the next run rewrites.
+entry, which readers ignore and the next run rewrites. Compacted real-time partitions
+(``write_stream_day``) are rewritten as events arrive, so their files are named by content: the
+entry in force keeps pointing at whole files until the new entry replaces it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import date
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fleetlake.lake.manifest import DayEntry, PartitionInfo
+from fleetlake.lake.manifest import DayEntry, PartitionInfo, StreamEntry
 from fleetlake.lake.storage import Storage
 from fleetlake.schema import PARTITION_COLUMN
 
@@ -32,7 +34,7 @@ def _statistics_columns(table: pa.Table) -> list[str]:
     return [f.name for f in table.schema if f.name.endswith("_id") or pa.types.is_temporal(f.type)]
 
 
-def partition_key(table: str, day: date, part: int = 0) -> str:
+def partition_key(table: str, day: date, part: int | str = 0) -> str:
     return f"{table}/{PARTITION_COLUMN}={day.isoformat()}/part-{part}.parquet"
 
 
@@ -62,8 +64,41 @@ def write_day(
         infos[name] = PartitionInfo(table.num_rows, hashlib.sha256(data).hexdigest(), key)
     entry = DayEntry(day, window_end, open_trips, infos)
     storage.write_bytes(entry.key, entry.to_json())
-    if previous is not None:  # a partition that became empty: its old file goes after the entry
-        for name, old in previous.tables.items():
-            if old.file and not (name in infos and infos[name].file == old.file):
-                storage.delete(old.file)
+    _delete_replaced(storage, previous, infos)
     return entry
+
+
+def write_stream_day(
+    storage: Storage,
+    day: date,
+    tables: dict[str, pa.Table],
+    raw_keys: frozenset[str],
+    previous: StreamEntry | None = None,
+) -> StreamEntry:
+    """Publish one day's changed compacted partitions (``tables``), then its stream entry.
+
+    Tables not in ``tables`` keep their previous partition. Files are named by a prefix of their
+    sha256, so rewriting a partition never touches the file the current entry lists.
+    """
+    infos = dict(previous.tables) if previous else {}
+    for name, table in tables.items():
+        data = encode_parquet(table)
+        digest = hashlib.sha256(data).hexdigest()
+        key = partition_key(name, day, digest[:16])
+        storage.write_bytes(key, data)
+        infos[name] = PartitionInfo(table.num_rows, digest, key)
+    entry = StreamEntry(day, infos, raw_keys)
+    storage.write_bytes(entry.key, entry.to_json())
+    _delete_replaced(storage, previous, infos)
+    return entry
+
+
+def _delete_replaced(
+    storage: Storage, previous: DayEntry | StreamEntry | None, infos: dict[str, PartitionInfo]
+) -> None:
+    """After the new entry is written: remove the files of the previous entry it no longer lists."""
+    if previous is None:
+        return
+    for name, old in previous.tables.items():
+        if old.file and not (name in infos and infos[name].file == old.file):
+            storage.delete(old.file)

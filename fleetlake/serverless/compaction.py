@@ -1,14 +1,21 @@
 """Compaction: raw events in S3 -> lake tables ``gps_pings`` and ``delivery_events``.
 
-Partitioned like the lake (``<table>/date=YYYY-MM-DD/part-0.parquet``, Colombia wall-clock
-date of the event). Idempotent: events are keyed by ``event_id``; a partition is rewritten only
-when events not yet in it arrive, as the union of old and new rows, so running compaction twice
-adds nothing and an event ingested twice is stored once. Each partition file is written
-atomically by the lake's storage layer.
+Partitioned like the lake (``<table>/date=YYYY-MM-DD/``, Colombia wall-clock date of the event)
+and published like it: a day's files first, then its stream entry in the manifest
+(``fleetlake.lake.writer.write_stream_day``), so the lake and the warehouse see a day's compacted
+events whole or not at all.
+
+Incremental: the stream entry of a day lists the raw objects already compacted into it, and a run
+reads only the objects no entry lists (listing the bucket is cheap, reading it is not). Idempotent:
+events are keyed by ``event_id``; a partition is rewritten only when events not yet in it arrive,
+as the union of old and new rows, so running compaction twice adds nothing and an event ingested
+twice is stored once. A run killed before a day's entry is written leaves the entry in force
+untouched; the next run reads that day's new objects again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -19,52 +26,18 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fleetlake.lake.writer import encode_parquet, partition_key
-from fleetlake.schema import TS, TableSpec
+from fleetlake.errors import LakeError
+from fleetlake.lake.manifest import PartitionInfo, StreamEntry, read_stream_entries
+from fleetlake.lake.writer import write_stream_day
+from fleetlake.schema import DELIVERY_EVENTS, GPS_PINGS, STREAM_TABLES, TableSpec
 from fleetlake.serverless.models import lake_time
-from fleetlake.serverless.raw_events import list_raw_keys, read_raw
+from fleetlake.serverless.raw_events import list_raw_keys, raw_day, read_raw
 
 if TYPE_CHECKING:
     from fleetlake.lake.storage import Storage
     from fleetlake.serverless.resources import Clients
 
-GPS_PINGS = TableSpec(
-    "gps_pings",
-    pa.schema(
-        [
-            ("event_id", pa.string(), False),
-            ("vehicle_id", pa.int32(), False),
-            ("trip_id", pa.int32(), False),
-            ("route_id", pa.int32(), False),
-            ("lat", pa.float64(), False),
-            ("lon", pa.float64(), False),
-            ("speed_kmh", pa.float64(), False),
-            ("event_time", TS, False),
-        ]
-    ),
-    ("event_id",),
-    "event_time",
-    False,
-)
-
-DELIVERY_EVENTS = TableSpec(
-    "delivery_events",
-    pa.schema(
-        [
-            ("event_id", pa.string(), False),
-            ("delivery_id", pa.int32(), False),
-            ("delivery_status", pa.string(), False),
-            ("event_time", TS, False),
-            ("recipient_signature", pa.bool_()),
-            ("vehicle_id", pa.int32()),
-        ]
-    ),
-    ("event_id",),
-    "event_time",
-    False,
-)
-
-STREAM_TABLES = {"gps": GPS_PINGS, "delivery": DELIVERY_EVENTS}
+TABLE_OF_TYPE = {"gps": GPS_PINGS.name, "delivery": DELIVERY_EVENTS.name}
 
 
 def _row(record: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +65,8 @@ def _row(record: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class CompactionReport:
-    raw_objects: int = 0
+    raw_objects: int = 0  # raw objects read (not yet compacted)
+    skipped_objects: int = 0  # raw objects already compacted, not read again
     raw_records: int = 0
     unique_events: int = 0
     added: dict[str, int] = field(default_factory=dict)  # table -> rows added
@@ -102,55 +76,84 @@ class CompactionReport:
         added = ", ".join(f"{t} +{n}" for t, n in sorted(self.added.items())) or "nothing new"
         return (
             f"read {self.raw_records} raw records ({self.unique_events} distinct events) from "
-            f"{self.raw_objects} objects; {added}; "
-            f"{len(self.partitions_written)} partitions written"
+            f"{self.raw_objects} new objects ({self.skipped_objects} already compacted); "
+            f"{added}; {len(self.partitions_written)} partitions written"
         )
 
 
-def _read_partition(storage: Storage, key: str, spec: TableSpec) -> pa.Table:
-    try:
-        data = storage.read_bytes(key)
-    except FileNotFoundError:
+def _read_partition(storage: Storage, info: PartitionInfo | None, spec: TableSpec) -> pa.Table:
+    """A compacted partition's rows, after checking the file against its stream entry."""
+    if info is None or info.file is None:
         return spec.schema.empty_table()
+    try:
+        data = storage.read_bytes(info.file)
+    except FileNotFoundError:
+        raise LakeError(f"compacted partition {info.file} is missing from {storage.uri}") from None
+    if hashlib.sha256(data).hexdigest() != info.sha256:
+        raise LakeError(
+            f"compacted partition {info.file} does not match its manifest sha256 "
+            f"(run `fleetlake validate --lake {storage.uri}`)"
+        )
     return pq.read_table(io.BytesIO(data), schema=spec.schema)
 
 
 def compact(clients: Clients, storage: Storage) -> CompactionReport:
     """Move every raw event not yet in the lake into its table's date partition."""
     report = CompactionReport()
-    keys = sorted(list_raw_keys(clients))
+    entries = read_stream_entries(storage)
+    new_by_day: dict[date, list[str]] = defaultdict(list)
+    for key in list_raw_keys(clients):
+        day = raw_day(key)
+        if day in entries and key in entries[day].raw_keys:
+            report.skipped_objects += 1
+        else:
+            new_by_day[day].append(key)
+    keys = sorted(k for day_keys in new_by_day.values() for k in day_keys)
     report.raw_objects = len(keys)
     with ThreadPoolExecutor(max_workers=16) as pool:
-        batches = list(pool.map(lambda k: read_raw(clients, k), keys))
+        contents = dict(zip(keys, pool.map(lambda k: read_raw(clients, k), keys), strict=True))
+    for day, day_keys in sorted(new_by_day.items()):
+        records = [record for key in sorted(day_keys) for record in contents[key]]
+        _compact_day(storage, day, records, frozenset(day_keys), entries.get(day), report)
+    return report
+
+
+def _compact_day(
+    storage: Storage,
+    day: date,
+    records: list[dict[str, Any]],
+    keys: frozenset[str],
+    previous: StreamEntry | None,
+    report: CompactionReport,
+) -> None:
+    """Merge one day's new raw records into its partitions; publish them and the day's entry."""
     events: dict[str, dict[str, Any]] = {}
-    for records in batches:
-        for record in records:
-            report.raw_records += 1
-            events.setdefault(record["event_id"], record)
-    report.unique_events = len(events)
-    grouped: dict[tuple[str, date], list[dict[str, Any]]] = defaultdict(list)
+    for record in records:
+        events.setdefault(record["event_id"], record)
+    report.raw_records += len(records)
+    report.unique_events += len(events)
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in events.values():
-        row = _row(record)
-        grouped[(STREAM_TABLES[record["type"]].name, row["event_time"].date())].append(row)
-    specs = {spec.name: spec for spec in STREAM_TABLES.values()}
-    for (name, day), rows in sorted(grouped.items()):
-        spec, key = specs[name], partition_key(name, day)
-        existing = _read_partition(storage, key, spec)
+        rows[TABLE_OF_TYPE[record["type"]]].append(_row(record))
+    changed: dict[str, pa.Table] = {}
+    for name, table_rows in sorted(rows.items()):
+        spec = STREAM_TABLES[name]
+        existing = _read_partition(storage, previous and previous.tables.get(name), spec)
         known = set(existing.column("event_id").to_pylist())
-        new = [r for r in rows if r["event_id"] not in known]
+        new = [r for r in table_rows if r["event_id"] not in known]
         if not new:
             continue
         combined = pa.concat_tables([existing, pa.Table.from_pylist(new, schema=spec.schema)])
-        combined = combined.sort_by([("event_time", "ascending"), ("event_id", "ascending")])
-        storage.write_bytes(key, encode_parquet(combined))
+        changed[name] = combined.sort_by([("event_time", "ascending"), ("event_id", "ascending")])
         report.added[name] = report.added.get(name, 0) + len(new)
-        report.partitions_written.append(key)
-    return report
+    compacted = (previous.raw_keys if previous else frozenset()) | keys
+    entry = write_stream_day(storage, day, changed, compacted, previous)
+    report.partitions_written += [entry.tables[name].file for name in changed]
 
 
 def read_stream_table(storage: Storage, name: str) -> pa.Table:
     """Every compacted row of ``gps_pings`` or ``delivery_events`` (empty when none)."""
-    spec = {s.name: s for s in STREAM_TABLES.values()}[name]
-    keys = [k for k in storage.list(name) if k.endswith(".parquet")]
-    tables = [_read_partition(storage, k, spec) for k in keys]
+    spec = STREAM_TABLES[name]
+    entries = read_stream_entries(storage)
+    tables = [_read_partition(storage, entries[day].tables.get(name), spec) for day in entries]
     return pa.concat_tables(tables) if tables else spec.schema.empty_table()

@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from fleetlake.serverless.models import FleetEvent, lake_time
@@ -48,11 +49,15 @@ def write_raw(clients: Clients, events: list[FleetEvent]) -> list[str]:
     return keys
 
 
-def list_raw_keys(clients: Clients, date_prefix: str = "") -> Iterator[str]:
-    """Every raw object key, optionally only those of one ``date=YYYY-MM-DD``."""
-    prefix = f"{RAW_PREFIX}/{date_prefix}"
+def raw_day(key: str) -> date:
+    """The date partition of a raw object key (``raw/date=YYYY-MM-DD/hour=HH/...``)."""
+    return date.fromisoformat(key.split("date=", 1)[1][:10])
+
+
+def list_raw_keys(clients: Clients) -> Iterator[str]:
+    """Every raw object key."""
     paginator = clients.s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=clients.names.bucket, Prefix=prefix):
+    for page in paginator.paginate(Bucket=clients.names.bucket, Prefix=f"{RAW_PREFIX}/"):
         for obj in page.get("Contents", []):
             yield obj["Key"]
 

@@ -1,0 +1,49 @@
+"""A block of days built at once holds exactly the rows of generating each day alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from fleetlake.gen import World, generate_day, generate_days
+from fleetlake.lake.publish import blocks
+
+WORLD = World(seed=11, sf=0.05)
+
+
+@pytest.mark.parametrize(
+    ("days", "window_end"),
+    [
+        (range(0, 9), 730),  # the opening snapshot, then change logs and empty maintenance days
+        (range(362, 370), 730),  # across 1 January: every route changes its toll
+        (range(725, 735), 735),  # the window's last days: trips still under way
+    ],
+)
+def test_a_block_equals_its_days_generated_one_by_one(days, window_end):
+    together = generate_days(WORLD, days, window_end)
+    assert len(together) == len(days)
+    for t, tables in zip(days, together, strict=True):
+        alone = generate_day(WORLD, t, window_end)
+        assert tables.keys() == alone.keys()
+        for name, table in tables.items():
+            assert table.equals(alone[name]), f"{name} on day {t}"
+    rows = {name: sum(tables[name].num_rows for tables in together) for name in together[0]}
+    assert rows["trips"] > 0 and rows["deliveries"] == 4 * rows["trips"]
+    if days.start == 0:
+        assert together[0]["vehicles"].num_rows >= WORLD.n_vehicles  # the snapshot is there
+    if days.start == 362:
+        assert [tables["routes"].num_rows for tables in together] == [
+            0,
+            0,
+            0,
+            0,
+            50,
+            0,
+            0,
+            0,
+        ]  # day 366
+
+
+def test_publishing_cuts_a_job_into_runs_of_consecutive_days():
+    assert blocks((0, 1, 2, 3, 4), 2) == [range(0, 2), range(2, 4), range(4, 5)]
+    assert blocks((3, 4, 8, 9, 10, 20), 30) == [range(3, 5), range(8, 11), range(20, 21)]
+    assert blocks((), 5) == []

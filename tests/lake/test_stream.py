@@ -1,0 +1,91 @@
+"""Compacted real-time tables in the lake: stream entries, reads, validation, the lake's end."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pyarrow as pa
+import pytest
+
+from fleetlake.lake import open_lake
+from fleetlake.lake.manifest import read_stream_entries
+from fleetlake.lake.storage import LocalStorage
+from fleetlake.lake.validate import validate_lake
+from fleetlake.lake.writer import write_stream_day
+from fleetlake.pipeline import generate_lake, simulate_lake
+from fleetlake.schema import DELIVERY_EVENTS
+
+START = date(2024, 1, 1)
+
+
+@pytest.fixture
+def lake_path(tmp_path):
+    path = tmp_path / "lake"
+    generate_lake(str(path), sf=0.01, seed=7, start=START, days=3, workers=1)
+    return path
+
+
+def events(delivery_ids: list[int], day: date, prefix: str = "d", status: str = "in_transit"):
+    moment = datetime.combine(day, datetime.min.time()) + timedelta(hours=9)
+    return pa.Table.from_pylist(
+        [
+            {
+                "event_id": f"{prefix}{d}",
+                "delivery_id": d,
+                "delivery_status": status,
+                "event_time": moment + timedelta(minutes=i),
+                "recipient_signature": None,
+                "vehicle_id": 1,
+            }
+            for i, d in enumerate(delivery_ids)
+        ],
+        schema=DELIVERY_EVENTS.schema,
+    )
+
+
+def test_compacted_partitions_are_read_like_any_table_and_never_move_the_end(lake_path):
+    lake = open_lake(str(lake_path))
+    ids = lake.read("deliveries").column("delivery_id").to_pylist()[:5]
+    storage = LocalStorage(lake_path)
+    day1, day2 = START, START + timedelta(days=5)  # events may fall after the generated window
+    first = write_stream_day(storage, day1, {"delivery_events": events(ids[:3], day1)}, {"k1"})
+    write_stream_day(storage, day2, {"delivery_events": events(ids[3:], day2)}, {"k2"})
+    lake = open_lake(str(lake_path))
+    assert lake.manifest.end == START + timedelta(days=3)
+    assert lake.partition_dates("delivery_events") == [day1, day2]
+    assert lake.read("delivery_events").column("delivery_id").to_pylist() == ids
+    assert lake.read("delivery_events", since=day2).num_rows == 2
+    assert lake.files("gps_pings") == []
+    report = validate_lake(lake)
+    assert report.ok, [str(v) for v in report.violations]
+    assert (report.rows["delivery_events"], report.partitions["delivery_events"]) == (5, 2)
+    assert "delivery_events.delivery exists" in report.checks
+    # A rewritten day replaces its file and keeps the raw keys it is given.
+    more = events(ids[:4], day1)
+    second = write_stream_day(
+        storage, day1, {"delivery_events": more}, frozenset({"k1", "k3"}), first
+    )
+    assert second.tables["delivery_events"].file != first.tables["delivery_events"].file
+    assert not storage.exists(first.tables["delivery_events"].file)
+    assert read_stream_entries(storage)[day1].raw_keys == {"k1", "k3"}
+    simulate_lake(str(lake_path), days=1, workers=1)
+    assert open_lake(str(lake_path)).manifest.end == START + timedelta(days=4)
+    assert open_lake(str(lake_path)).read("delivery_events").num_rows == 6
+
+
+def test_validate_checks_compacted_partitions(lake_path):
+    lake = open_lake(str(lake_path))
+    known = lake.read("deliveries").column("delivery_id").to_pylist()[:2]
+    storage = LocalStorage(lake_path)
+    day2 = START + timedelta(days=1)
+    write_stream_day(storage, START, {"delivery_events": events(known, START)}, {"k1"})
+    entry = write_stream_day(  # the same event ids again on another day, one unknown delivery
+        storage, day2, {"delivery_events": events([known[0], 999_999], day2, status="lost")}, {"k2"}
+    )
+    violations = {v.rule: v for v in validate_lake(open_lake(str(lake_path))).violations}
+    assert violations["delivery_events.primary key unique"].examples == (f"d{known[0]}",)
+    assert violations["delivery_events.delivery exists"].examples == ("d999999",)
+    assert violations["delivery_events.delivery_status domain"].count == 2
+    (lake_path / entry.tables["delivery_events"].file).write_bytes(b"damaged")
+    violations = {v.rule: v for v in validate_lake(open_lake(str(lake_path))).violations}
+    assert "sha256" in violations["manifest: partition files"].examples[0]
