@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-from datetime import date, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from fleetlake.errors import LakeError
-from fleetlake.schema import ENTITY_TABLES, TABLES, UPDATED_AT
+from fleetlake.lake.current import current_state_sql
+from fleetlake.schema import TABLES
 
 if TYPE_CHECKING:
     import duckdb
@@ -212,21 +213,16 @@ def open_cache(lake: Lake) -> duckdb.DuckDBPyConnection:
 def create_views(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
     """Canonical table names for the KPIs: events as views, entities as of ``as_of``.
 
-    An entity's state on ``as_of`` is its latest version updated before the next midnight. The
-    entity states are small temp tables, computed once instead of in every query that joins them.
+    An entity's state on ``as_of`` is its state at the end of that day (``current_state_sql``
+    with the day's last microsecond, the lake's timestamp precision). The entity states are small
+    temp tables, computed once instead of in every query that joins them.
     """
-    next_day = (as_of + timedelta(days=1)).isoformat()
-    entities = {t.name: t for t in ENTITY_TABLES}
+    end_of_day = datetime.combine(as_of, time.max)
     for name, spec in TABLES.items():
-        columns = ", ".join(f.name for f in spec.schema)
-        if name in entities:
-            body = (
-                f"SELECT {columns} FROM {_cached(name)} "
-                f"WHERE {UPDATED_AT} < DATE '{next_day}' "
-                f"QUALIFY ROW_NUMBER() OVER (PARTITION BY {spec.id_column} "
-                f"ORDER BY {UPDATED_AT} DESC) = 1"
-            )
+        if spec.is_entity:
+            body = current_state_sql(spec, _cached(name), end_of_day)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {body}")
         else:
+            columns = ", ".join(spec.schema.names)
             body = f"SELECT {columns} FROM {_cached(name)}"
-        kind = "TABLE" if name in entities else "VIEW"
-        con.execute(f"CREATE OR REPLACE TEMP {kind} {name} AS {body}")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {body}")

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from fleetlake.errors import LakeError
+from fleetlake.lake.current import current_state_sql
 from fleetlake.lake.manifest import Manifest, PartitionInfo, read_manifest
 from fleetlake.lake.storage import LocalStorage, Storage, open_storage
-from fleetlake.schema import ALL_TABLES, ENTITY_TABLES, STREAM_TABLES, UPDATED_AT
+from fleetlake.schema import ALL_TABLES, ENTITY_TABLES, STREAM_TABLES
 
 if TYPE_CHECKING:
     import duckdb
@@ -75,18 +76,10 @@ class Lake:
         import duckdb
 
         spec = self._spec(table)
-        if not spec.is_entity:
-            raise LakeError(f"'{table}' is an event table; current state exists for entity tables")
-        history = self.read(table)
+        state = current_state_sql(spec, "history", as_of)
         con = duckdb.connect()
-        con.register("history", history)
-        return con.sql(
-            f"""SELECT * FROM history WHERE $as_of IS NULL OR {UPDATED_AT} <= $as_of
-                QUALIFY row_number() OVER (PARTITION BY {spec.id_column}
-                                           ORDER BY {UPDATED_AT} DESC) = 1
-                ORDER BY {spec.id_column}""",
-            params={"as_of": as_of},
-        ).to_arrow_table()
+        con.register("history", self.read(table))
+        return con.sql(f"{state}\nORDER BY {spec.id_column}").to_arrow_table()
 
     def register_duckdb(
         self, con: duckdb.DuckDBPyConnection, as_of: datetime | None = None
@@ -104,15 +97,9 @@ class Lake:
             relation = f"__lake_{name}"
             con.register(relation, self.dataset(name) if files else spec.schema.empty_table())
             con.execute(f"CREATE OR REPLACE VIEW {source} AS SELECT * FROM {relation}")
-        cutoff = (
-            "" if as_of is None else f"WHERE {UPDATED_AT} <= TIMESTAMP '{as_of.isoformat(' ')}'"
-        )
         for spec in ENTITY_TABLES:
-            con.execute(
-                f"""CREATE OR REPLACE VIEW {spec.name} AS SELECT * FROM {spec.name}_history {cutoff}
-                    QUALIFY row_number() OVER (PARTITION BY {spec.id_column}
-                                               ORDER BY {UPDATED_AT} DESC) = 1"""
-            )
+            state = current_state_sql(spec, spec.all_rows_view, as_of)
+            con.execute(f"CREATE OR REPLACE VIEW {spec.name} AS {state}")
 
     @staticmethod
     def _spec(table: str):
