@@ -106,24 +106,19 @@ def _check_same_source(lake: Lake, dsn: str) -> None:
     import psycopg
 
     from fleetlake.oltp.connection import connect, database_error
+    from fleetlake.oltp.load import read_load_marker
 
     m = lake.manifest
     with connect(dsn, autocommit=True) as con:
         try:
-            rows = con.execute("SELECT seed, sf, start_date, end_date FROM fleetlake_load")
-            loaded = rows.fetchone()
-        except psycopg.errors.UndefinedTable:
-            loaded = None
+            loaded = read_load_marker(con)
         except psycopg.Error as e:
             raise database_error(e, dsn, "reading fleetlake_load") from e
-    if loaded is None:
-        raise DatabaseError("the database holds no fleetlake copy; run `fleetlake pg load` first")
-    if tuple(loaded) != (m.seed, m.sf, m.start, m.end):
-        seed, sf, start, end = loaded
+    if (loaded.seed, loaded.sf, loaded.start, loaded.end) != (m.seed, m.sf, m.start, m.end):
         raise DatabaseError(
-            f"the PostgreSQL copy holds seed {seed}, sf {sf:g}, {start}..{end} but the lake "
-            f"{lake.uri} holds seed {m.seed}, sf {m.sf:g}, {m.start}..{m.end}; "
-            "run `fleetlake pg load` to refresh it"
+            f"the PostgreSQL copy holds seed {loaded.seed}, sf {loaded.sf:g}, "
+            f"{loaded.start}..{loaded.end} but the lake {lake.uri} holds seed {m.seed}, "
+            f"sf {m.sf:g}, {m.start}..{m.end}; run `fleetlake pg load` to refresh it"
         )
 
 

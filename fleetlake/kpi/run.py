@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from fleetlake.errors import ConfigError, DatabaseError
+from fleetlake.errors import ConfigError
 from fleetlake.kpi.queries import bind, kpi_text, resolve_names, translate
 
 if TYPE_CHECKING:
+    import psycopg
+
     from fleetlake.lake import Lake
 
 ENGINES = ("duckdb", "postgres")
@@ -56,19 +58,6 @@ def checked_as_of(as_of: date | None, start: date, end: date) -> date:
     return as_of
 
 
-def postgres_range(con) -> tuple[date, date]:
-    """(start, end) of the data in the PostgreSQL copy, as recorded by ``pg load``."""
-    import psycopg
-
-    try:
-        row = con.execute("SELECT start_date, end_date FROM fleetlake_load").fetchone()
-    except psycopg.errors.UndefinedTable:
-        row = None
-    if row is None:
-        raise DatabaseError("the database holds no fleetlake copy; run `fleetlake pg load` first")
-    return row[0], row[1]
-
-
 def _run_duckdb(lake: Lake, names: list[str], as_of: date | None, tolerance: int):
     from fleetlake.kpi.cache import create_views, open_cache
 
@@ -87,8 +76,16 @@ def _run_duckdb(lake: Lake, names: list[str], as_of: date | None, tolerance: int
         con.close()
 
 
-def _rows_to_arrow(columns: list[str], rows: list[tuple]) -> pa.Table:
-    return pa.table({name: pa.array([row[i] for row in rows]) for i, name in enumerate(columns)})
+def result_table(cursor: psycopg.Cursor) -> pa.Table:
+    """A fetched PostgreSQL result as an Arrow table, built column by column.
+
+    ``zip`` transposes the rows in C and Arrow converts each column in one call (types inferred
+    from the values, decimals keeping their scale); no Python loop runs per value.
+    """
+    names = [d.name for d in cursor.description]
+    rows = cursor.fetchall()
+    columns = zip(*rows, strict=True) if rows else [()] * len(names)
+    return pa.Table.from_arrays([pa.array(column) for column in columns], names=names)
 
 
 def _run_postgres(
@@ -97,18 +94,18 @@ def _run_postgres(
     import psycopg
 
     from fleetlake.oltp.connection import connect, database_error
+    from fleetlake.oltp.load import read_load_marker
 
     con = connect(dsn, autocommit=True)
     name = ""
     try:
-        start, end = (lake.manifest.start, lake.manifest.end) if lake else postgres_range(con)
-        as_of = checked_as_of(as_of, start, end)
+        data = lake.manifest if lake else read_load_marker(con)
+        as_of = checked_as_of(as_of, data.start, data.end)
         results = {}
         for name in names:
             sql = kpi_text(name)
-            cur = con.execute(translate(sql, "postgres"), bind(sql, as_of, tolerance))
-            columns = [d.name for d in cur.description]
-            results[name] = _rows_to_arrow(columns, cur.fetchall())
+            cursor = con.execute(translate(sql, "postgres"), bind(sql, as_of, tolerance))
+            results[name] = result_table(cursor)
         return results
     except psycopg.Error as e:
         raise database_error(e, dsn, f"KPI {name}" if name else "reading fleetlake_load") from e

@@ -24,8 +24,9 @@ from typing import Any
 
 from fleetlake.errors import ConfigError, FleetlakeError
 from fleetlake.kpi.queries import bind, kpi_text, resolve_names, title, translate
-from fleetlake.kpi.run import checked_as_of, postgres_range
+from fleetlake.kpi.run import checked_as_of
 from fleetlake.oltp.connection import connect, database_error, describe
+from fleetlake.oltp.load import read_load_marker
 from fleetlake.sql_files import read_sql
 
 DEFAULT_REPORT_DIR = Path("reports")
@@ -128,7 +129,8 @@ def explain_kpis(
     con = connect(dsn, autocommit=True)
     step = "read fleetlake_load"
     try:
-        as_of = checked_as_of(as_of, *postgres_range(con))
+        loaded = read_load_marker(con)
+        as_of = checked_as_of(as_of, loaded.start, loaded.end)
         existed = _existing(con, [i.name for i in indexes])
         step = "VACUUM ANALYZE"
         con.execute("VACUUM ANALYZE")

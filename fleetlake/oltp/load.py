@@ -17,11 +17,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from fleetlake.errors import LakeError, ValidationError
+from fleetlake.errors import DatabaseError, LakeError, ValidationError
 from fleetlake.oltp.connection import connect, database_error
 from fleetlake.oltp.copy_binary import HEADER, TRAILER, encode_batch
 from fleetlake.schema import ENTITY_TABLES, EVENT_TABLES
@@ -45,6 +46,35 @@ class LoadResult:
 
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class LoadMarker:
+    """What the last load recorded in ``fleetlake_load``: which lake, world and date range."""
+
+    lake_uri: str
+    seed: int
+    sf: float
+    start: date
+    end: date  # exclusive, as in the lake manifest: the last date in the data is end - 1
+
+
+def read_load_marker(con: psycopg.Connection) -> LoadMarker:
+    """The load marker of the database behind ``con`` (an autocommit connection).
+
+    ``DatabaseError`` when the database holds no fleetlake copy; other driver errors propagate
+    so that the caller translates them with what it was doing.
+    """
+    import psycopg
+
+    columns = "lake_uri, seed, sf, start_date, end_date"
+    try:
+        row = con.execute(f"SELECT {columns} FROM {META_TABLE}").fetchone()
+    except psycopg.errors.UndefinedTable:
+        row = None
+    if row is None:
+        raise DatabaseError("the database holds no fleetlake copy; run `fleetlake pg load` first")
+    return LoadMarker(*row)
 
 
 def schema_parts() -> tuple[str, str]:
