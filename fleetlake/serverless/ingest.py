@@ -43,6 +43,7 @@ class IngestResult:
             "rejected": [{k: v for k, v in r.items() if k != "status"} for r in self.rejected],
             "deliveries_updated": self.deliveries_updated,
             "alerts": len(self.alerts),
+            "alert_details": self.alerts,  # what replay saves and the report maps
         }
 
 

@@ -158,6 +158,20 @@ def final_delivery_states(stream: list[dict[str, Any]]) -> dict[int, str]:
     return {d: status for d, (_, _, status) in latest.items()}
 
 
+# What the saved results keep of each alert (fleetlake.serverless.tracking.raise_alert).
+ALERT_FIELDS = (
+    "alert_id",
+    "vehicle_id",
+    "trip_id",
+    "route_id",
+    "lat",
+    "lon",
+    "off_route_km",
+    "threshold_km",
+    "time",
+)
+
+
 @dataclass
 class ReplayReport:
     sent: int = 0
@@ -168,6 +182,8 @@ class ReplayReport:
     seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
     rejections: dict[str, int] = field(default_factory=dict)  # field -> count
+    alerts: list[dict[str, Any]] = field(default_factory=list)  # raised, as ingest returned them
+    route_cities: dict[int, tuple[str, str]] = field(default_factory=dict)  # id -> (from, to)
 
     @property
     def events_per_second(self) -> float:
@@ -196,7 +212,20 @@ class ReplayReport:
             "events_per_second": round(self.events_per_second, 1),
             "latency_ms": {f"p{p}": round(self.percentile(p), 2) for p in (50, 95, 99)},
             "rejections": self.rejections,
+            "alerts": self.alert_records(),
         }
+
+    def alert_records(self) -> list[dict[str, Any]]:
+        """The route-deviation alerts raised during the replay, by time, with their route's
+        origin and destination cities (None when the route is not in ``route_cities``)."""
+        records = []
+        for a in sorted(self.alerts, key=lambda a: (str(a.get("time")), str(a.get("alert_id")))):
+            origin, destination = self.route_cities.get(int(a["route_id"]), (None, None))
+            records.append(
+                {k: a.get(k) for k in ALERT_FIELDS}
+                | {"origin_city": origin, "destination_city": destination}
+            )
+        return records
 
 
 class _Client:
@@ -312,12 +341,21 @@ def _record(report: ReplayReport, outcome: tuple | None, size: int) -> None:
     accepted = int(answer.get("accepted", 0))
     report.accepted += accepted
     report.rejected += size - accepted
+    report.alerts.extend(answer.get("alert_details") or [])
     if "rejected" in answer:
         reasons = [str(r.get("field")) for r in answer["rejected"]]
     else:  # the whole request was refused (401/403/413, bad body)
         reasons = [str(answer.get("field") or f"http {status}")] * size
     for reason in reasons:
         report.rejections[reason] = report.rejections.get(reason, 0) + 1
+
+
+def lake_route_cities(lake_uri: str, endpoint_url: str | None = None) -> dict[int, tuple[str, str]]:
+    """Each route's (origin city, destination city), to name the routes of the saved alerts."""
+    from fleetlake.lake import open_lake
+
+    routes = open_lake(lake_uri, endpoint_url=endpoint_url).current("routes").to_pylist()
+    return {r["route_id"]: (r["origin_city"], r["destination_city"]) for r in routes}
 
 
 def lake_stream(

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from fleetlake.cli import main
 from fleetlake.lake.storage import LocalStorage
+from fleetlake.schema import CITIES
 from fleetlake.serverless.compaction import read_stream_table
 from fleetlake.serverless.replay import StreamOptions, final_delivery_states, lake_stream
 from fleetlake.serverless.resources import Clients, ResourceNames
@@ -73,6 +74,9 @@ def test_replay_and_compact_commands(names, tiny_lake, tmp_path):
     assert report["sent"] == report["accepted"] == len(lake_stream(str(tiny_lake), days=2))
     assert report["failed"] == report["rejected"] == 0
     assert set(report["latency_ms"]) == {"p50", "p95", "p99"}
+    alerts = scan(Clients(names), names.alerts_table)
+    assert sorted(a["alert_id"] for a in report["alerts"]) == sorted(a["alert_id"] for a in alerts)
+    assert all({a["origin_city"], a["destination_city"]} <= set(CITIES) for a in report["alerts"])
     lake = tmp_path / "lake"
     first = run("compact", "--lake", str(lake))
     assert first.exit_code == 0, first.output

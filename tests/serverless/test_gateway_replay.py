@@ -128,6 +128,18 @@ def test_replay_in_order_raises_one_alert_per_deviating_trip(gateway, aws):
     assert (report.accepted, report.rejected, report.failed) == (len(events), 0, 0)
     alerts = scan(aws, aws.names.alerts_table)
     assert sorted(int(a["trip_id"]) for a in alerts) == [1, 2, 4]
+    # The replay keeps the alerts the gateway answered with: the same as alerts_history.
+    report.route_cities = {1: ("Bogotá", "Medellín"), 2: ("Barranquilla", "Cartagena")}
+    saved = {a["alert_id"]: a for a in report.to_dict()["alerts"]}
+    assert sorted(saved) == sorted(a["alert_id"] for a in alerts)
+    for stored in alerts:
+        record = saved[stored["alert_id"]]
+        assert record["trip_id"] == stored["trip_id"] and record["time"] == stored["time"]
+        assert record["off_route_km"] == pytest.approx(float(stored["off_route_km"]))
+        route_id = int(stored["route_id"])
+        assert (record["origin_city"], record["destination_city"]) == (
+            report.route_cities[route_id]
+        )
 
 
 def test_concurrent_replay_loses_nothing(gateway, aws):

@@ -43,7 +43,13 @@ def test_ingest_stores_raw_events_and_delivery_state(aws):
         }
     )
     assert status == 200
-    assert body == {"accepted": 4, "rejected": [], "deliveries_updated": 2, "alerts": 0}
+    assert body == {
+        "accepted": 4,
+        "rejected": [],
+        "deliveries_updated": 2,
+        "alerts": 0,
+        "alert_details": [],
+    }
     records = s3_records(aws)
     assert sorted(r["event_id"] for r in records) == ["d1", "d2", "d3", "g1"]
     keys = sorted(o["Key"] for o in aws.s3.list_objects_v2(Bucket=aws.names.bucket)["Contents"])
@@ -250,7 +256,10 @@ def test_deviation_alerts_once_per_episode_on_sns_and_in_history(aws):
     times = [f"2025-03-10T0{h}:{m}:00-05:00" for h in (8, 9) for m in ("00", "15", "30", "45")]
     batch1 = [gps("p0", *HONDA, times[0]), gps("p1", *off, times[1]), gps("p2", *off, times[2])]
     batch2 = [gps("p3", *off, times[3]), gps("p4", *HONDA, times[4]), gps("p5", *off, times[5])]
-    assert ingest(batch1)[1]["alerts"] == 1
+    first = ingest(batch1)[1]
+    assert first["alerts"] == 1 and [a["alert_id"] for a in first["alert_details"]] == [
+        "deviation:7:70:p1"
+    ]
     assert ingest(batch2)[1]["alerts"] == 1  # p3 continues the episode; p5 starts a new one
     assert ingest(batch1 + batch2)[1]["alerts"] == 0  # replayed: stale, nothing new
     alerts = sorted(scan(aws, aws.names.alerts_table), key=lambda a: a["time"])
