@@ -26,7 +26,7 @@ from fleetlake.errors import ConfigError, FleetlakeError
 from fleetlake.kpi.queries import bind, kpi_text, resolve_names, title, translate
 from fleetlake.kpi.run import checked_as_of
 from fleetlake.oltp.connection import connect, database_error, describe
-from fleetlake.oltp.load import read_load_marker
+from fleetlake.oltp.load import SCHEMA_TABLES, read_load_marker
 from fleetlake.sql_files import read_sql
 
 DEFAULT_REPORT_DIR = Path("reports")
@@ -133,7 +133,7 @@ def explain_kpis(
         as_of = checked_as_of(as_of, loaded.start, loaded.end)
         existed = _existing(con, [i.name for i in indexes])
         step = "VACUUM ANALYZE"
-        con.execute("VACUUM ANALYZE")
+        con.execute(f"VACUUM ANALYZE {', '.join(SCHEMA_TABLES)}")  # fleetlake's tables only
         queries = {}
         for name in chosen:
             sql = kpi_text(name)

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 # Parents before children (foreign keys are added after the data, but the order reads naturally).
 LOAD_ORDER: tuple[str, ...] = tuple(t.name for t in ENTITY_TABLES + EVENT_TABLES)
 META_TABLE = "fleetlake_load"
+# Every table sql/postgres/schema.sql creates: what a load replaces, and all fleetlake owns.
+SCHEMA_TABLES: tuple[str, ...] = (*LOAD_ORDER, META_TABLE)
 AFTER_LOAD_MARKER = "-- ---- after load"
 BATCH_ROWS = 65_536
 
@@ -166,8 +168,7 @@ def load_lake(
         with con.transaction():
             # Index builds after COPY sort whole tables: give them memory (this transaction only).
             con.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            tables = ", ".join((*LOAD_ORDER, META_TABLE))
-            con.execute(f"DROP TABLE IF EXISTS {tables} CASCADE")
+            con.execute(f"DROP TABLE IF EXISTS {', '.join(SCHEMA_TABLES)} CASCADE")
             con.execute(before)
             for table in LOAD_ORDER:
                 step = f"COPY into {table}"

@@ -66,8 +66,10 @@ def insert_new_versions(target: Target, dim: DimSpec, run_id: int) -> None:
 
 
 def repoint_facts(target: Target, dim: DimSpec) -> None:
-    """Move existing facts to the version valid at their event time after new versions arrived."""
-    run_script(target, "scd2_repoint_facts.sql", **_identifiers(dim))
+    """Move existing facts to the member or version valid at their event time after new rows
+    arrived (found by natural id: facts on the unknown member included)."""
+    script = "scd2_repoint_facts.sql" if dim.scd2 else "scd1_repoint_facts.sql"
+    run_script(target, script, **_identifiers(dim))
 
 
 def apply_dimension(target: Target, dim: DimSpec, run_id: int) -> None:
@@ -81,3 +83,4 @@ def apply_dimension(target: Target, dim: DimSpec, run_id: int) -> None:
     else:
         run_script(target, "scd1_update.sql", [run_id], **ids)
         run_script(target, "scd1_insert.sql", [run_id], **ids)
+        repoint_facts(target, dim)

@@ -22,7 +22,13 @@ from fleetlake.config import Config
 from fleetlake.schema import TABLES
 from fleetlake.warehouse.calendar import date_rows, time_rows
 from fleetlake.warehouse.dimensions import DimCounts, apply_dimension, plan_dimension
-from fleetlake.warehouse.model import DIMENSIONS, WAREHOUSE_TABLES, DimSpec, portable_sql_type
+from fleetlake.warehouse.model import (
+    DIMENSIONS,
+    FACT_TABLE,
+    WAREHOUSE_TABLES,
+    DimSpec,
+    portable_sql_type,
+)
 from fleetlake.warehouse.prepare import REJECT_SCHEMA, Prepared, prepare_dimension, prepare_facts
 from fleetlake.warehouse.targets import Target, run_script
 
@@ -87,6 +93,36 @@ def ensure_schema(target: Target) -> None:
         )
 
 
+# fact_deliveries columns added after its first release (natural ids for re-pointing, source
+# partition for reloads), with their DDL types (as in schema.sql).
+ADDED_FACT_COLUMNS = (
+    ("vehicle_id", "INTEGER"),
+    ("driver_id", "INTEGER"),
+    ("route_id", "INTEGER"),
+    ("customer_id", "INTEGER"),
+    ("partition_date", "DATE"),
+)
+
+
+def upgrade_fact_table(target: Target) -> bool:
+    """Bring a fact table built by an older fleetlake up to date; True if it had to.
+
+    Run before the watermark is read. The trips/deliveries watermark and the facts' content
+    hashes are cleared first, then the columns are added (NULL): this load re-reads every event
+    partition and rewrites each fact in place, keeping its surrogate key. Interrupted anywhere,
+    the next load redoes or completes it.
+    """
+    present = target.columns(FACT_TABLE)
+    missing = [(c, sql_type) for c, sql_type in ADDED_FACT_COLUMNS if c not in present]
+    if not present or not missing:
+        return False
+    target.execute("DELETE FROM etl_watermark WHERE lake_table IN ('trips', 'deliveries')")
+    target.execute(f"UPDATE {FACT_TABLE} SET row_hash = ''")
+    for column, sql_type in missing:
+        target.execute(f"ALTER TABLE {FACT_TABLE} ADD COLUMN {column} {sql_type}")
+    return True
+
+
 def ensure_tracked_columns(target: Target, dim: DimSpec, staged: pa.Schema) -> None:
     """Add tracked columns the dimension lacks. Old versions get NULL: history is not rewritten."""
     present = set(target.columns(dim.table))
@@ -137,7 +173,9 @@ def apply_batch(
         if prepared.rows.num_rows:
             ensure_tracked_columns(target, dim, prepared.rows.schema)
             target.stage(dim.stage, prepared.rows)
-    has_facts = facts.rows.num_rows > 0
+    # Reloaded trips/deliveries partitions are planned even without valid rows: their old facts go.
+    reloaded = set(batch.partitions["lake_table"].to_pylist()) & {"trips", "deliveries"}
+    has_facts = facts.rows.num_rows > 0 or bool(reloaded)
     if has_facts:
         target.stage("stg_fact_deliveries", facts.rows)
     target.stage("stg_dim_date", _calendar_for(facts.rows))
@@ -148,9 +186,11 @@ def apply_batch(
     fact_new = fact_updated = 0
     if has_facts:
         run_script(target, "facts_plan.sql")
+        # Facts replaced or removed count as updated.
         fact_new, fact_updated = target.query(
-            "SELECT COALESCE(SUM(CASE WHEN is_update THEN 0 ELSE 1 END), 0), "
-            "COALESCE(SUM(CASE WHEN is_update THEN 1 ELSE 0 END), 0) FROM plan_fact_deliveries"
+            "SELECT COALESCE(SUM(CASE WHEN action = 'insert' THEN 1 ELSE 0 END), 0), "
+            "COALESCE(SUM(CASE WHEN action = 'insert' THEN 0 ELSE 1 END), 0) "
+            "FROM plan_fact_deliveries"
         )[0]
     inserted = sum(c.inserted for c in counts) + int(fact_new)
     updated = sum(c.updated for c in counts) + int(fact_updated)

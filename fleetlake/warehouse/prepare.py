@@ -123,6 +123,7 @@ FACT_HASHED_COLUMNS = (
     "date_key",
     "scheduled_time_key",
     "delivered_time_key",
+    "partition_date",
     "event_at",
     "package_weight_kg",
     "distance_km",

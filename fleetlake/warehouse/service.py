@@ -15,7 +15,7 @@ from fleetlake.warehouse.incremental import (
     read_batch,
     read_watermark,
 )
-from fleetlake.warehouse.load import RunSummary, apply_batch
+from fleetlake.warehouse.load import RunSummary, apply_batch, upgrade_fact_table
 from fleetlake.warehouse.model import WAREHOUSE_TABLES
 from fleetlake.warehouse.targets import Target, open_target
 
@@ -65,6 +65,8 @@ def load_warehouse(
     try:
         with target.lock():
             check_same_lake(lake, _loaded_from(target))
+            if upgrade_fact_table(target):
+                say("fact_deliveries gained natural ids: every trips/deliveries partition reloads")
             watermark = read_watermark(_watermark_rows(target))
             pending = pending_partitions(lake, watermark)
             if not pending:

@@ -4,6 +4,7 @@
 INSERT INTO fact_deliveries (
     delivery_key, date_key, scheduled_time_key, delivered_time_key,
     vehicle_key, driver_key, route_key, customer_key,
+    vehicle_id, driver_id, route_id, customer_id, partition_date,
     delivery_id, trip_id, tracking_number,
     package_weight_kg, distance_km, fuel_consumed_liters, delivery_time_minutes, delay_minutes,
     deliveries_per_hour, fuel_efficiency_km_per_liter, cost_per_delivery, revenue_per_delivery,
@@ -13,6 +14,7 @@ SELECT
     p.delivery_key, s.date_key, s.scheduled_time_key, s.delivered_time_key,
     COALESCE(v.vehicle_key, -1), COALESCE(dr.driver_key, -1),
     COALESCE(r.route_key, -1), COALESCE(c.customer_key, -1),
+    s.vehicle_id, s.driver_id, s.route_id, s.customer_id, s.partition_date,
     s.delivery_id, s.trip_id, s.tracking_number,
     s.package_weight_kg, s.distance_km, s.fuel_consumed_liters, s.delivery_time_minutes,
     s.delay_minutes, s.deliveries_per_hour, s.fuel_efficiency_km_per_liter, s.cost_per_delivery,

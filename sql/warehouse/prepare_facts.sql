@@ -49,6 +49,7 @@ SELECT
                   + day(coalesce(scheduled_datetime, departure_datetime)), -1) AS INTEGER) AS date_key,
     coalesce(hour(scheduled_datetime) * 100 + minute(scheduled_datetime), -1) AS scheduled_time_key,
     coalesce(hour(delivered_datetime) * 100 + minute(delivered_datetime), -1) AS delivered_time_key,
+    CAST(departure_datetime AS DATE) AS partition_date,  -- the lake's partition rule for deliveries
     coalesce(scheduled_datetime, departure_datetime) + to_hours(CAST($utc_offset AS BIGINT))
         AS event_at,
     package_weight_kg,

@@ -96,6 +96,13 @@ CREATE TABLE IF NOT EXISTS fact_deliveries (
     driver_key BIGINT NOT NULL,
     route_key BIGINT NOT NULL,
     customer_key BIGINT NOT NULL,
+    -- The natural ids behind the keys: a fact loaded before its vehicle, driver, route or customer
+    -- (on the unknown member, -1) is re-pointed when that member's first version arrives.
+    vehicle_id INTEGER,
+    driver_id INTEGER,
+    route_id INTEGER,
+    customer_id INTEGER,
+    partition_date DATE,                -- the lake partition (trip departure day) it was loaded from
     delivery_id INTEGER NOT NULL,
     trip_id INTEGER,
     tracking_number VARCHAR,

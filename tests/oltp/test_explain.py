@@ -9,7 +9,7 @@ from fleetlake.errors import DatabaseError
 from fleetlake.lake import open_lake
 from fleetlake.oltp import explain as explain_module
 from fleetlake.oltp.explain import explain_kpis, recommended_indexes, render_markdown
-from fleetlake.oltp.load import load_lake
+from fleetlake.oltp.load import SCHEMA_TABLES, load_lake
 
 pytestmark = pytest.mark.postgres
 
@@ -67,3 +67,18 @@ def test_failure_midway_restores_the_indexes(pg_db: str, tiny_lake, monkeypatch)
 def test_explain_needs_a_loaded_copy(pg_db: str) -> None:
     with pytest.raises(DatabaseError, match="holds no fleetlake copy; run `fleetlake pg load`"):
         explain_kpis(pg_db, repeat=1)
+
+
+def test_vacuum_touches_only_fleetlake_tables(pg_db: str, tiny_lake) -> None:
+    load_lake(open_lake(str(tiny_lake)), pg_db)
+    with psycopg.connect(pg_db, autocommit=True) as con:
+        con.execute("CREATE TABLE someone_elses (x int)")
+        con.execute("INSERT INTO someone_elses VALUES (1)")
+    explain_kpis(pg_db, repeat=1, names=["q03"])
+    with psycopg.connect(pg_db) as con:
+        vacuumed = dict(
+            con.execute(
+                "SELECT relname, last_vacuum IS NOT NULL FROM pg_stat_user_tables"
+            ).fetchall()
+        )
+    assert vacuumed == {table: True for table in SCHEMA_TABLES} | {"someone_elses": False}

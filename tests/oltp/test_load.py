@@ -12,7 +12,7 @@ from fleetlake import schema
 from fleetlake.errors import DatabaseError
 from fleetlake.lake import open_lake
 from fleetlake.oltp import load as load_module
-from fleetlake.oltp.load import LOAD_ORDER, load_lake
+from fleetlake.oltp.load import LOAD_ORDER, SCHEMA_TABLES, load_lake
 
 pytestmark = pytest.mark.postgres
 
@@ -143,6 +143,15 @@ def test_entity_tables_hold_the_current_state(pg_tiny: str, tiny_lake) -> None:
         rows = con.execute("SELECT driver_id, phone, status, updated_at FROM drivers").fetchall()
     assert {r[0]: r[1:] for r in rows} == latest
     assert len(history) > len(latest)  # the tiny lake does have driver changes
+
+
+def test_schema_tables_are_every_table_schema_sql_creates(pg_tiny: str) -> None:
+    """What a load drops and `pg explain` vacuums is exactly what the schema file creates."""
+    with psycopg.connect(pg_tiny) as con:
+        rows = con.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        ).fetchall()
+    assert sorted(r[0] for r in rows) == sorted(SCHEMA_TABLES)
 
 
 def test_canonical_columns_and_types(pg_tiny: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 
 from fleetlake.config import Config
-from fleetlake.warehouse.load import Batch, RunSummary, apply_batch
+from fleetlake.warehouse.load import WATERMARK_SCHEMA, Batch, RunSummary, apply_batch
 from fleetlake.warehouse.model import OPEN_END, DimSpec
 from fleetlake.warehouse.targets import Target
 from tests.warehouse.rows import rows
@@ -17,10 +17,23 @@ ENTITIES = ("vehicles", "drivers", "routes", "customers")
 
 
 def load(target: Target, config: Config | None = None, **tables: pa.Table) -> RunSummary:
-    """Apply one batch; keyword names are lake tables. Routes default to route 1 for measures."""
+    """Apply one batch; keyword names are lake tables. Routes default to route 1 for measures.
+
+    ``trips`` and ``deliveries`` are whole lake partitions, as the lake delivers them: the batch
+    covers the trips' departure days (trips and deliveries of one day always travel together).
+    """
     batch = Batch(entities={name: tables[name] for name in ENTITIES if name in tables})
     if "trips" in tables:
         batch.trips = tables["trips"]
+        days = sorted({d.date() for d in tables["trips"]["departure_datetime"].to_pylist()})
+        batch.partitions = pa.Table.from_pylist(
+            [
+                {"lake_table": t, "partition_date": d, "sha256": "0" * 64, "row_count": 1}
+                for d in days
+                for t in ("trips", "deliveries")
+            ],
+            schema=WATERMARK_SCHEMA,
+        )
     if "deliveries" in tables:
         batch.deliveries = tables["deliveries"]
     batch.routes = tables.get("routes", rows("routes", {"route_id": 1}))

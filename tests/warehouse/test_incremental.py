@@ -94,6 +94,38 @@ def test_incremental_loads_equal_one_full_load(lake_copy: Path, tmp_path: Path) 
     assert status["rows"]["fact_deliveries"] == deliveries
 
 
+def test_a_fact_table_from_an_older_release_is_upgraded_in_place(
+    warehouse_lake: Path, tmp_path: Path
+) -> None:
+    """A warehouse whose facts lack the natural ids and source partition gains them on the next
+    load: every event partition is re-read once, facts are rewritten with their keys kept."""
+    from fleetlake.warehouse.load import ADDED_FACT_COLUMNS
+
+    config = config_for(warehouse_lake, tmp_path)
+    load_warehouse(config)
+    target = DuckDBTarget(config.warehouse_path)
+    keys = "SELECT delivery_id, delivery_key, vehicle_key, driver_key FROM fact_deliveries"
+    try:
+        before = sorted(target.query(keys)), target.query(FACT_CONTENT)
+        for column, _ in ADDED_FACT_COLUMNS:
+            target.execute(f"ALTER TABLE fact_deliveries DROP COLUMN {column}")
+    finally:
+        target.close()
+    summary = load_warehouse(config)
+    assert summary is not None and summary.rows_inserted == 0
+    assert summary.rows_updated == len(before[0])  # every fact rewritten once, none added
+    target = DuckDBTarget(config.warehouse_path)
+    try:
+        assert (sorted(target.query(keys)), target.query(FACT_CONTENT)) == before
+        assert target.query(
+            "SELECT COUNT(*) FROM fact_deliveries WHERE vehicle_id IS NULL OR driver_id IS NULL "
+            "OR route_id IS NULL OR customer_id IS NULL OR partition_date IS NULL"
+        ) == [(0,)]
+    finally:
+        target.close()
+    assert load_warehouse(config) is None
+
+
 def test_corrupted_watermark_is_refused_and_nothing_changes(
     lake_copy: Path, tmp_path: Path
 ) -> None:

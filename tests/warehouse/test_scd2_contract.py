@@ -265,6 +265,120 @@ def test_facts_point_to_the_version_valid_at_event_time_or_unknown(target: Targe
     assert keys == {1: got[0][3], 2: -1, 3: got[1][3]}
 
 
+def test_late_arriving_members_get_their_keys_point_in_time(target: Target) -> None:
+    """Facts loaded before their vehicle, driver, route or customer existed in the warehouse
+    sit on the unknown member until the member arrives, then move to the right version."""
+    day = timedelta(days=1)
+    when = {1: T0 + day + timedelta(hours=10), 2: T0 + 3 * day + timedelta(hours=10)}
+    load(
+        target,
+        trips=rows(
+            "trips",
+            *(
+                {
+                    "trip_id": i,
+                    "vehicle_id": 5,
+                    "driver_id": 7,
+                    "route_id": 3,
+                    "departure_datetime": when[i] - timedelta(hours=2),
+                    "arrival_datetime": when[i] + timedelta(hours=2),
+                }
+                for i in (1, 2)
+            ),
+        ),
+        deliveries=rows(
+            "deliveries",
+            *(
+                {
+                    "delivery_id": i,
+                    "trip_id": i,
+                    "customer_id": 9,
+                    "scheduled_datetime": when[i],
+                    "delivered_datetime": when[i],
+                }
+                for i in (1, 2)
+            ),
+        ),
+    )
+    keys = (
+        "SELECT delivery_id, vehicle_key, driver_key, route_key, customer_key FROM fact_deliveries"
+    )
+    assert sorted(target.query(keys)) == [(1, -1, -1, -1, -1), (2, -1, -1, -1, -1)]
+    # The members arrive in a later batch: the vehicle since the opening snapshot, the driver
+    # hired on day 2 (back-dated: after delivery 1, before delivery 2), route and customer (SCD1).
+    load(
+        target,
+        vehicles=rows("vehicles", {"vehicle_id": 5}),
+        drivers=rows("drivers", {"driver_id": 7, "updated_at": T0 + 2 * day}),
+        routes=rows("routes", {"route_id": 3}),
+        customers=rows("customers", {"customer_id": 9}),
+    )
+    vehicle = versions(target, "dim_vehicle", 5, "vehicle_key")[0][3]
+    driver = versions(target, "dim_driver", 7, "driver_key")[0][3]
+    route = target.query("SELECT route_key FROM dim_route WHERE route_id = 3")[0][0]
+    customer = target.query("SELECT customer_key FROM dim_customer WHERE customer_id = 9")[0][0]
+    assert sorted(target.query(keys)) == [
+        (1, vehicle, -1, route, customer),  # no driver version was valid on day 1
+        (2, vehicle, driver, route, customer),
+    ]
+    # A later version of the vehicle re-points the facts after it, found by natural id.
+    load(
+        target,
+        vehicles=rows(
+            "vehicles", {"vehicle_id": 5, "status": "maintenance", "updated_at": T0 + 2 * day}
+        ),
+    )
+    newer = versions(target, "dim_vehicle", 5, "vehicle_key")[1][3]
+    assert dict(target.query("SELECT delivery_id, vehicle_key FROM fact_deliveries")) == {
+        1: vehicle,
+        2: newer,
+    }
+
+
+def test_reloading_a_partition_makes_its_facts_equal_its_current_content(target: Target) -> None:
+    day = timedelta(days=1)
+    other_day = {"departure_datetime": T0 + 3 * day, "arrival_datetime": T0 + 3 * day}
+    load(
+        target,
+        trips=rows("trips", {"trip_id": 1}, {"trip_id": 2}, {"trip_id": 3, **other_day}),
+        deliveries=rows(
+            "deliveries",
+            {"delivery_id": 1, "trip_id": 1},
+            {"delivery_id": 2, "trip_id": 1},
+            {"delivery_id": 3, "trip_id": 2},
+            {
+                "delivery_id": 4,
+                "trip_id": 3,
+                "scheduled_datetime": T0 + 3 * day,
+                "delivered_datetime": T0 + 3 * day,
+            },
+        ),
+    )
+    assert target.query("SELECT COUNT(*) FROM fact_deliveries") == [(4,)]
+    # The first day's partition is rewritten: trip 2 and its delivery 3 are gone, delivery 2 is
+    # now invalid (rejected). The other day's partition is not part of this batch.
+    summary = load(
+        target,
+        trips=rows("trips", {"trip_id": 1}),
+        deliveries=rows(
+            "deliveries",
+            {"delivery_id": 1, "trip_id": 1},
+            {"delivery_id": 2, "trip_id": 1, "package_weight_kg": -1},
+        ),
+    )
+    assert (summary.rows_inserted, summary.rows_updated, summary.rows_rejected) == (0, 2, 1)
+    facts = target.query("SELECT delivery_id FROM fact_deliveries ORDER BY delivery_id")
+    assert facts == [(1,), (4,)]
+    # A partition rewritten with no valid delivery at all loses all its facts.
+    summary = load(
+        target,
+        trips=rows("trips", {"trip_id": 1}),
+        deliveries=rows("deliveries", {"delivery_id": 1, "trip_id": 1, "delivery_status": "?"}),
+    )
+    assert (summary.rows_updated, summary.rows_rejected) == (1, 1)
+    assert target.query("SELECT delivery_id FROM fact_deliveries") == [(4,)]
+
+
 def test_retirement_is_a_new_current_version(target: Target) -> None:
     opening(target, 1)
     load(
