@@ -7,7 +7,7 @@ directly, and any day of the lake can be generated alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,10 +18,12 @@ NEVER = 1.0e9  # a period long enough that the event never comes
 class PeriodicSchedule:
     period: np.ndarray  # days between events, per entity (float)
     phase: np.ndarray  # fraction of a period before the first event, per entity, in [0, 1)
+    # (day, versions on it, day of every entity's next event): the last answer of version_on
+    _cursor: list = field(default_factory=list, init=False, repr=False, compare=False)
 
-    def event_day(self, k: np.ndarray) -> np.ndarray:
-        """Day (index from the world's start) of each entity's k-th event."""
-        return np.floor((self.phase + k) * self.period).astype(np.int64)
+    def event_day(self, k: np.ndarray, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Day (index from the world's start) of the k-th event of entities ``rows`` (all)."""
+        return np.floor((self.phase[rows] + k) * self.period[rows]).astype(np.int64)
 
     def count_before(self, t: int | np.ndarray) -> np.ndarray:
         """How many events of each entity fall on days < t (exact, with float edges fixed up)."""
@@ -30,8 +32,26 @@ class PeriodicSchedule:
         return np.where(self.event_day(k) < t, k + 1, k)
 
     def version_on(self, t: int) -> np.ndarray:
-        """Events on or before day t: the version of an attribute that changes at each event."""
-        return self.count_before(t + 1)
+        """Events on or before day t: the version of an attribute that changes at each event.
+
+        Days are generated in order, so the answer for day t usually steps from day t - 1's: only
+        the entities whose next event falls on day t change (exactly what a direct count gives).
+        """
+        if self._cursor and self._cursor[0] == t:
+            return self._cursor[1]
+        if self._cursor and self._cursor[0] == t - 1:
+            _, versions, upcoming = self._cursor
+            due = np.flatnonzero(upcoming <= t)
+            versions = versions.copy()
+            while len(due):
+                versions[due] += 1
+                upcoming[due] = self.event_day(versions[due], due)
+                due = due[upcoming[due] <= t]
+        else:
+            versions = self.count_before(t + 1)
+            upcoming = self.event_day(versions)
+        self._cursor[:] = [t, versions, upcoming]
+        return versions
 
     def latest(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(entities with an event on or before day t, index k of the latest one, its day)."""
