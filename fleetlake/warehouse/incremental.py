@@ -4,7 +4,8 @@ The watermark is one row per loaded lake partition: (table, day, sha256 of its f
 pending when the lake's manifest lists it with another hash, or the warehouse has not seen it: new
 days, and days that ``simulate`` rewrote (trips under way at the old window end are completed).
 Only pending partitions are read, and each file's bytes are checked against the manifest's sha256
-before use, so a damaged lake stops the load before anything is written.
+before use, so a damaged lake stops the load before anything is written. Compacted real-time
+partitions (``delivery_events``) are tracked the same way: a day that got new events is re-read.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ import pyarrow.parquet as pq
 
 from fleetlake.errors import DatabaseError, ValidationError
 from fleetlake.lake import Lake, PartitionInfo
-from fleetlake.schema import TABLES
+from fleetlake.schema import ALL_TABLES
 from fleetlake.warehouse.load import WATERMARK_SCHEMA, Batch
 
 ENTITY_SOURCES = ("vehicles", "drivers", "routes", "customers")
 EVENT_SOURCES = ("trips", "deliveries")
-SOURCES = ENTITY_SOURCES + EVENT_SOURCES
+STREAM_SOURCES = ("delivery_events",)
+SOURCES = ENTITY_SOURCES + EVENT_SOURCES + STREAM_SOURCES
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 Partition = tuple[str, date]
 
@@ -66,12 +68,17 @@ def check_same_lake(lake: Lake, loaded_from: str | None) -> None:
         )
 
 
+def _listed(lake: Lake) -> dict[str, dict[date, PartitionInfo]]:
+    """Every non-empty lake partition the warehouse reads: generated and compacted."""
+    return lake.manifest.partitions | lake.manifest.stream_partitions
+
+
 def pending_partitions(lake: Lake, watermark: dict[Partition, str]) -> list[Partition]:
     """The lake partitions to (re)load, sorted by table and day.
 
     Trips and deliveries of one day are always loaded together (deliveries need their trips).
     """
-    listed = lake.manifest.partitions  # a computed property: read it once
+    listed = _listed(lake)  # computed properties: read them once
     partitions = {t: listed.get(t, {}) for t in SOURCES}
     unknown = sorted(p for p in watermark if p[1] not in partitions.get(p[0], {}))
     if unknown:
@@ -95,7 +102,7 @@ def _read_verified(
     lake: Lake, listed: dict[str, dict[date, PartitionInfo]], table: str, days: list[date]
 ) -> pa.Table:
     """The rows of ``table``'s partitions for ``days``, after checking every file's sha256."""
-    schema = TABLES[table].schema
+    schema = ALL_TABLES[table].schema
     if not days:
         return schema.empty_table()
     infos = [listed[table][day] for day in days]
@@ -120,7 +127,7 @@ def _read_verified(
 
 def read_batch(lake: Lake, pending: list[Partition]) -> Batch:
     """Read the pending partitions (hash-checked) into one batch, with current routes."""
-    listed = lake.manifest.partitions
+    listed = _listed(lake)
     by_table: dict[str, list[date]] = {t: [] for t in SOURCES}
     for table, day in pending:
         by_table[table].append(day)
@@ -131,6 +138,9 @@ def read_batch(lake: Lake, pending: list[Partition]) -> Batch:
         entities={t: _read_verified(lake, listed, t, by_table[t]) for t in ENTITY_SOURCES},
         trips=_read_verified(lake, listed, "trips", by_table["trips"]),
         deliveries=_read_verified(lake, listed, "deliveries", by_table["deliveries"]),
+        delivery_events=_read_verified(
+            lake, listed, "delivery_events", by_table["delivery_events"]
+        ),
         routes=lake.current("routes"),  # routes feed every trip's distance and tolls
         partitions=pa.Table.from_pylist(
             [dict(zip(WATERMARK_SCHEMA.names, m, strict=True)) for m in marks],

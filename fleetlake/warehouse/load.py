@@ -4,8 +4,8 @@ Order of work, chosen so that a failure at any point leaves the warehouse as it 
 1. outside the transaction (DDL commits implicitly in Snowflake): create missing tables, add
    missing tracked columns, stage the prepared batch, write the temporary plan tables;
 2. one transaction: SCD2 close-then-insert and SCD1 overwrite per dimension, re-point affected
-   facts, upsert facts, calendar days, rejects, the watermark and the ``etl_runs`` row — the data
-   and its bookkeeping commit together or not at all.
+   facts, upsert facts, insert new delivery events, calendar days, rejects, the watermark and
+   the ``etl_runs`` row — the data and its bookkeeping commit together or not at all.
 The caller holds the target's load lock for the whole time (plans read the pre-transaction state).
 """
 
@@ -19,8 +19,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fleetlake.config import Config
-from fleetlake.schema import TABLES
+from fleetlake.schema import STREAM_TABLES, TABLES
 from fleetlake.warehouse.calendar import date_rows, time_rows
+from fleetlake.warehouse.delivery_events import (
+    insert_delivery_events,
+    prepare_delivery_events,
+    stage_delivery_events,
+)
 from fleetlake.warehouse.dimensions import DimCounts, apply_dimension, plan_dimension
 from fleetlake.warehouse.model import (
     DIMENSIONS,
@@ -48,6 +53,7 @@ class Batch:
 
     ``entities``: change-log rows per entity table (missing = no changes). ``trips`` and
     ``deliveries``: whole partitions. ``routes``: current routes (distance and toll measures).
+    ``delivery_events``: compacted real-time partitions (new events are inserted).
     ``partitions``: the lake partitions this batch covers (``WATERMARK_SCHEMA``), recorded with it.
     """
 
@@ -55,13 +61,16 @@ class Batch:
     trips: pa.Table = field(default_factory=TABLES["trips"].schema.empty_table)
     deliveries: pa.Table = field(default_factory=TABLES["deliveries"].schema.empty_table)
     routes: pa.Table = field(default_factory=TABLES["routes"].schema.empty_table)
+    delivery_events: pa.Table = field(
+        default_factory=STREAM_TABLES["delivery_events"].schema.empty_table
+    )
     partitions: pa.Table = field(default_factory=WATERMARK_SCHEMA.empty_table)
     lake: str = ""
     lake_identity: str = ""
 
     @property
     def rows_read(self) -> int:
-        tables = (*self.entities.values(), self.trips, self.deliveries)
+        tables = (*self.entities.values(), self.trips, self.deliveries, self.delivery_events)
         return sum(t.num_rows for t in tables)
 
 
@@ -84,6 +93,7 @@ def ensure_schema(target: Target) -> None:
     if set(WAREHOUSE_TABLES) <= set(target.tables()):
         return
     run_script(target, "schema.sql")
+    run_script(target, "delivery_events_schema.sql")
     run_script(target, "unknown_members.sql")
     if target.query("SELECT COUNT(*) FROM dim_time")[0][0] <= 1:
         target.stage("stg_dim_time", time_rows())
@@ -132,8 +142,10 @@ def ensure_tracked_columns(target: Target, dim: DimSpec, staged: pa.Schema) -> N
             target.execute(f"ALTER TABLE {dim.table} ADD COLUMN {column} {sql_type}")
 
 
-def _calendar_for(facts: pa.Table) -> pa.Table:
-    keys = pc.filter(facts["date_key"], pc.greater(facts["date_key"], 0))
+def _calendar_for(*date_keys: pa.ChunkedArray) -> pa.Table:
+    """The calendar days from the earliest to the latest known date key of the batch's facts."""
+    keys = pa.chunked_array([c for k in date_keys for c in k.chunks], pa.int32())
+    keys = pc.filter(keys, pc.greater(keys, 0))
     if len(keys) == 0:
         return date_rows(date(2000, 1, 1), date(2000, 1, 1))
     low, high = (int(pc.min(keys).as_py()), int(pc.max(keys).as_py()))
@@ -165,7 +177,10 @@ def apply_batch(
             changes = TABLES[dim.source].schema.empty_table()
         prepared_dims.append((dim, prepare_dimension(dim, changes)))
     facts = prepare_facts(batch.trips, batch.deliveries, batch.routes, config)
-    rejects = pa.concat_tables([p.rejects for _, p in prepared_dims] + [facts.rejects])
+    events = prepare_delivery_events(batch.delivery_events)
+    rejects = pa.concat_tables(
+        [p.rejects for _, p in prepared_dims] + [facts.rejects, events.rejects]
+    )
 
     # Dimensions without changes in this batch are left alone (no staging, no plan, no DML).
     changed = [dim for dim, prepared in prepared_dims if prepared.rows.num_rows]
@@ -178,9 +193,10 @@ def apply_batch(
     has_facts = facts.rows.num_rows > 0 or bool(reloaded)
     if has_facts:
         target.stage("stg_fact_deliveries", facts.rows)
-    target.stage("stg_dim_date", _calendar_for(facts.rows))
+    target.stage("stg_dim_date", _calendar_for(facts.rows["date_key"], events.rows["date_key"]))
     target.stage("stg_etl_rejects", rejects.cast(REJECT_SCHEMA))
     target.stage("stg_etl_watermark", batch.partitions.cast(WATERMARK_SCHEMA))
+    events_new = stage_delivery_events(target, events.rows) if events.rows.num_rows else 0
 
     counts: list[DimCounts] = [plan_dimension(target, dim) for dim in changed]
     fact_new = fact_updated = 0
@@ -192,7 +208,7 @@ def apply_batch(
             "COALESCE(SUM(CASE WHEN action = 'insert' THEN 0 ELSE 1 END), 0) "
             "FROM plan_fact_deliveries"
         )[0]
-    inserted = sum(c.inserted for c in counts) + int(fact_new)
+    inserted = sum(c.inserted for c in counts) + int(fact_new) + events_new
     updated = sum(c.updated for c in counts) + int(fact_updated)
     rejected = rejects.num_rows + sum(c.rejected for c in counts)
 
@@ -202,6 +218,8 @@ def apply_batch(
         if has_facts:
             run_script(target, "facts_delete.sql")
             run_script(target, "facts_insert.sql", [run_id, started])
+        if events_new:
+            insert_delivery_events(target, run_id, started)
         run_script(target, "load_bookkeeping.sql", [run_id])
         target.execute(
             "INSERT INTO etl_runs (run_id, started_at, finished_at, status, rows_read, "

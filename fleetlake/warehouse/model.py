@@ -104,6 +104,7 @@ WAREHOUSE_TABLES = (
     "dim_time",
     *(d.table for d in DIMENSIONS),
     FACT_TABLE,
+    "fact_delivery_events",
     "etl_runs",
     "etl_watermark",
     "etl_rejects",
