@@ -7,9 +7,10 @@ the Postgres section, this reads a file and never talks to a service.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from pathlib import Path
 
-from fleetlake.report import svg
+from fleetlake.report import svg, svgmap
 from fleetlake.report.page import (
     NOT_AVAILABLE,
     NOT_CONFIGURED,
@@ -20,11 +21,14 @@ from fleetlake.report.page import (
     records_table,
 )
 from fleetlake.report.svg import Series
-from fleetlake.report.units import COUNT, MS
+from fleetlake.report.svgmap import MapLine, MapPoint
+from fleetlake.report.units import COUNT, KM_TENTHS, MS
+from fleetlake.schema import CITIES
 
 REPLAY_JSON = Path("reports") / "replay.json"
 TITLE = "Serverless path"
 EVENT_COUNTS = ("sent", "accepted", "rejected", "failed")
+ALERTS_CHART = "sl-alerts"
 
 
 def _latencies(document: dict) -> dict[str, float]:
@@ -34,7 +38,8 @@ def _latencies(document: dict) -> dict[str, float]:
 
 
 def serverless_section(path: Path = REPLAY_JSON) -> Section:
-    """Events accepted and rejected, and latency percentiles, from the last saved replay."""
+    """Events accepted and rejected, latency percentiles and the alerts raised, from the last
+    saved replay."""
     if not path.is_file():
         return Section(
             "serverless",
@@ -92,8 +97,93 @@ def _replay_section(path: Path, document: dict) -> Section:
             ("reason", "events"), list(zip(reasons, counts_by_reason, strict=True)), (None, COUNT)
         )
         figures.append(Figure("sl-rejections", "Rejections by reason", chart, table))
+    if isinstance(document.get("alerts"), list):  # results saved before alerts were kept: none
+        figures.append(alerts_figure(document["alerts"]))
     if not figures:
         return Section("serverless", TITLE, NOT_AVAILABLE, f"{path} holds no event counts.")
     rate = document.get("events_per_second")
     intro = f"From {path}" + (f": {rate:,.0f} events/s accepted." if rate else ".")
     return Section("serverless", TITLE, OK, intro, tuple(figures))
+
+
+def _route_name(alert: dict) -> str:
+    origin, destination = alert.get("origin_city"), alert.get("destination_city")
+    return f"{origin} → {destination}" if origin and destination else "(cities not saved)"
+
+
+def alerts_per_route(alerts: list[dict]) -> dict[int, list[dict]]:
+    """The alerts of each route, routes by most alerts first (then by id)."""
+    by_route: dict[int, list[dict]] = defaultdict(list)
+    for alert in alerts:
+        by_route[int(alert["route_id"])].append(alert)
+    return dict(sorted(by_route.items(), key=lambda item: (-len(item[1]), item[0])))
+
+
+def alerts_figure(alerts: list[dict]) -> Figure:
+    """Route-deviation alerts on a map of the cities (routes with alerts drawn over the road
+    network, one marker per alert where it was raised) and alerts per route in a table."""
+    from fleetlake.gen.geography import PLACES, ROUTES
+
+    title = "Replay: route-deviation alerts"
+    if not alerts:
+        message = "No route-deviation alert was raised during the replay."
+        chart = svg.empty_chart(ALERTS_CHART, title, message)
+        return Figure(ALERTS_CHART, "Route-deviation alerts", chart)
+    paths = {r.route_id: r.path for r in ROUTES}
+    # Each road once: a route and its return trip share one path.
+    roads = {min(tuple(r.path), tuple(reversed(r.path))) for r in ROUTES}
+    by_route = alerts_per_route(alerts)
+    lines = [
+        MapLine(
+            f"route {route_id}",
+            paths[route_id],
+            float(len(raised)),
+            f"Route {route_id}, {_route_name(raised[0])}: {len(raised)} alert(s)",
+        )
+        for route_id, raised in by_route.items()
+        if route_id in paths
+    ]
+    points = [
+        MapPoint(
+            str(a["alert_id"]),
+            (float(a["lat"]), float(a["lon"])),
+            float(a["off_route_km"]),
+            f"Vehicle {a['vehicle_id']}, trip {a['trip_id']}, route {a['route_id']} "
+            f"({_route_name(a)}): {KM_TENTHS.format(float(a['off_route_km']))} off the route "
+            f"at {str(a['time'])[:16].replace('T', ' ')}",
+        )
+        for a in alerts
+    ]
+    chart = svgmap.route_map(
+        ALERTS_CHART,
+        title,
+        {city: PLACES[city] for city in CITIES},
+        sorted(roads),
+        lines,
+        points,
+        "alerts per route",
+        "alerts",
+    )
+    records = [
+        (
+            route_id,
+            _route_name(raised[0]),
+            len(raised),
+            max(float(a["off_route_km"]) for a in raised),
+            len({a["vehicle_id"] for a in raised}),
+        )
+        for route_id, raised in by_route.items()
+    ]
+    table = records_table(
+        ("route", "from → to", "alerts", "farthest from the route", "vehicles"),
+        records,
+        (None, None, COUNT, KM_TENTHS, COUNT),
+    )
+    thresholds = sorted({float(a["threshold_km"]) for a in alerts if a.get("threshold_km")})
+    rule = f" more than {KM_TENTHS.format(thresholds[0])}" if len(thresholds) == 1 else ""
+    note = (
+        f"{len(alerts):,} alerts on {len(by_route):,} routes. An alert is raised by the first GPS "
+        f"ping of a vehicle{rule} away from its route's path (distance to the nearest segment); "
+        "markers show where, blue lines the routes concerned, grey the rest of the road network."
+    )
+    return Figure(ALERTS_CHART, "Route-deviation alerts", chart, table, note)

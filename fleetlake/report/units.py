@@ -45,6 +45,7 @@ COUNT = Unit("count")
 COP = Unit("COP", prefix="COP ")
 COP_PER_KM = Unit("COP/km", decimals=1, suffix=" COP/km")
 KM = Unit("km", suffix=" km")
+KM_TENTHS = Unit("km", decimals=1, suffix=" km")  # short distances: an alert's km off route
 KG = Unit("kg", suffix=" kg")
 L_PER_100KM = Unit("L/100 km", decimals=1, suffix=" L/100 km")
 PERCENT = Unit("%", decimals=1, suffix=" %")  # values already in percent (0-100)

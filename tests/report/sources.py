@@ -140,6 +140,28 @@ PG_EXPLAIN = {
         },
     ],
 }
+# Route ids and cities of fleetlake.gen.geography (1: BOG-MDE-1, 7: BOG-CLO-1).
+ROUTE_CITIES = {1: ("Bogotá", "Medellín"), 7: ("Bogotá", "Cali")}
+
+
+def _alert(vehicle: int, trip: int, route: int, position, km: float, time: str) -> dict:
+    """One alert as ``ReplayReport.alert_records`` saves it."""
+    origin, destination = ROUTE_CITIES[route]
+    return {
+        "alert_id": f"deviation:{vehicle}:{trip}:g{trip}-40",
+        "vehicle_id": vehicle,
+        "trip_id": trip,
+        "route_id": route,
+        "lat": position[0],
+        "lon": position[1],
+        "off_route_km": km,
+        "threshold_km": 5.0,
+        "time": time,
+        "origin_city": origin,
+        "destination_city": destination,
+    }
+
+
 # Shaped like fleetlake.serverless.replay.ReplayReport.to_dict().
 REPLAY = {
     "sent": 1000,
@@ -151,6 +173,11 @@ REPLAY = {
     "events_per_second": 660.0,
     "latency_ms": {"p50": 4.5, "p95": 12.0, "p99": 21.0},
     "rejections": {"lat": 7, "event_time": 3},
+    "alerts": [
+        _alert(12, 501, 1, (5.60, -74.30), 24.8, "2024-03-01T09:15:00-05:00"),
+        _alert(40, 507, 1, (5.10, -74.20), 12.3, "2024-03-01T11:40:00-05:00"),
+        _alert(33, 610, 7, (4.20, -75.60), 31.0, "2024-03-02T07:05:00-05:00"),
+    ],
 }
 
 

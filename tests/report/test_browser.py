@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from fleetlake.report.serverless import serverless_section
 from fleetlake.report.warehouse import warehouse_section
 from tests.report.cdp import Browser, chromium_binary
 from tests.report.kpi_tables import AS_OF, kpi_results
-from tests.report.sources import fake_lake, make_warehouse, write_results
+from tests.report.sources import REPLAY, fake_lake, make_warehouse, write_results
 
 SECTIONS = ["kpis", "quality", "postgres", "warehouse", "serverless", "dataflow"]
 CHARTS = (
@@ -31,6 +33,7 @@ CHARTS = (
         "sl-events",
         "sl-latency",
         "sl-rejections",
+        "sl-alerts",
         "dataflow",
     ]
 )
@@ -47,6 +50,14 @@ PAGE_FACTS = """JSON.stringify({
   title: document.title,
 })"""
 
+# Every data mark of the alerts map as the browser laid it out: (series, label, value, w, h).
+ALERT_MARKS = """JSON.stringify(Array.from(
+  document.querySelectorAll('svg[data-chart="sl-alerts"] .mark')).map(m => {
+    const box = m.getBoundingClientRect();
+    return [m.dataset.series, m.dataset.label, Number(m.dataset.value),
+            Math.round(box.width), Math.round(box.height)];
+  }))"""
+
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
@@ -61,8 +72,6 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
 
 def render_in_browser(browser: Browser, page: Path, screenshot: Path) -> dict:
     """Load ``page``; return what the page holds; fail on any request or error; save a PNG."""
-    import json
-
     browser.requests.clear()
     browser.errors.clear()
     browser.load(page.resolve().as_uri())
@@ -98,6 +107,13 @@ def test_every_section_and_chart_renders_offline(browser: Browser, tmp_path: Pat
             assert marks > 0, chart
     assert facts["tables"] >= 20
     assert (tmp_path / "report.png").stat().st_size > 50_000
+    alert_marks = json.loads(browser.evaluate(ALERT_MARKS))
+    drawn_alerts = {label: v for series, label, v, _, _ in alert_marks if series == "alerts"}
+    assert drawn_alerts == {a["alert_id"]: a["off_route_km"] for a in REPLAY["alerts"]}
+    per_route = Counter(f"route {a['route_id']}" for a in REPLAY["alerts"])
+    drawn_routes = {label: v for series, label, v, _, _ in alert_marks if series != "alerts"}
+    assert drawn_routes == {route: float(n) for route, n in per_route.items()}
+    assert all(w > 0 and h > 0 for *_, w, h in alert_marks), "a mark of the map is not drawn"
 
 
 def test_the_report_of_a_real_lake_renders_offline(browser: Browser, built: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from fleetlake.report.warehouse import month_range, warehouse_section
 from tests.report.marks import chart_marks, series_values
 from tests.report.sources import (
     MISSING_TRIPS_DAY,
+    REPLAY,
     fake_lake,
     make_warehouse,
     write_results,
@@ -170,6 +172,40 @@ def test_postgres_and_serverless_from_saved_results(tmp_path: Path) -> None:
     assert series_values(sl_html, "sl-rejections", "rejected") == {"lat": 7.0, "event_time": 3.0}
 
 
+def test_alerts_map_counts_alerts_per_route_as_saved(tmp_path: Path) -> None:
+    write_results(tmp_path)
+    section = serverless_section(tmp_path / "replay.json")
+    html = _html(section)
+    per_route = Counter(a["route_id"] for a in REPLAY["alerts"])
+    assert series_values(html, "sl-alerts", "alerts per route") == {
+        f"route {r}": float(n) for r, n in per_route.items()
+    }
+    assert series_values(html, "sl-alerts", "alerts") == {
+        a["alert_id"]: a["off_route_km"] for a in REPLAY["alerts"]
+    }
+    figure = next(f for f in section.figures if f.id == "sl-alerts")
+    assert figure.table.rows == [
+        ["1", "Bogotá → Medellín", "2", "24.8 km", "2"],
+        ["7", "Bogotá → Cali", "1", "31.0 km", "1"],
+    ]
+    assert figure.note.startswith("3 alerts on 2 routes")
+    assert "more than 5.0 km" in figure.note
+    for city in ("Bogotá", "Medellín", "Cali", "Barranquilla", "Cartagena"):
+        assert f">{city}</text>" in figure.chart
+    assert "Longitude" in figure.chart and "Latitude" in figure.chart and "100 km" in figure.chart
+    no_alerts = serverless_section(_saved(tmp_path, dict(REPLAY, alerts=[])))
+    (empty,) = [f for f in no_alerts.figures if f.id == "sl-alerts"]
+    assert "No route-deviation alert" in empty.chart
+    older = serverless_section(_saved(tmp_path, {k: v for k, v in REPLAY.items() if k != "alerts"}))
+    assert "sl-alerts" not in [f.id for f in older.figures]
+
+
+def _saved(directory: Path, document: dict) -> Path:
+    path = directory / "saved.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
 def test_absent_or_corrupt_saved_results(tmp_path: Path) -> None:
     assert postgres_section(tmp_path / "none.json").status == NOT_CONFIGURED
     assert postgres_section(tmp_path / "none.json", configured=True).status == NOT_AVAILABLE
@@ -246,6 +282,22 @@ def test_saved_results_keep_the_shapes_their_commands_write(tmp_path: Path) -> N
         seconds=0.5,
         latencies_ms=[2.0, 4.0],
         rejections={"lat": 1},
+        alerts=[  # as fleetlake.serverless.tracking.raise_alert returns them
+            {
+                "alert_id": "deviation:7:70:p1",
+                "kind": "route_deviation",
+                "vehicle_id": 7,
+                "trip_id": 70,
+                "route_id": 3,
+                "lat": 5.5,
+                "lon": -74.1,
+                "off_route_km": 47.2,
+                "threshold_km": 5.0,
+                "time": "2025-03-10T08:15:00-05:00",
+                "raised_at": "2026-11-28T08:00:00+00:00",
+            }
+        ],
+        route_cities={3: ("Bogotá", "Medellín")},
     )
     path = tmp_path / "replay.json"
     path.write_text(json.dumps(replay.to_dict()), encoding="utf-8")
@@ -258,3 +310,6 @@ def test_saved_results_keep_the_shapes_their_commands_write(tmp_path: Path) -> N
     }
     assert series_values(html, "sl-latency", "latency")["p50"] == 3.0
     assert series_values(html, "sl-rejections", "rejected") == {"lat": 1.0}
+    assert series_values(html, "sl-alerts", "alerts") == {"deviation:7:70:p1": 47.2}
+    assert series_values(html, "sl-alerts", "alerts per route") == {"route 3": 1.0}
+    assert "Bogotá → Medellín" in html
