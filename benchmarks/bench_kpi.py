@@ -26,7 +26,7 @@ from bench_pg_load import ensure_lake, postgres
 from fleetlake.kpi import KPIS, run_kpis
 from fleetlake.kpi.cache import cache_file, create_views, open_cache
 from fleetlake.kpi.queries import bind, kpi_text, translate
-from fleetlake.kpi.run import checked_as_of
+from fleetlake.kpi.run import DEFAULT_TOLERANCE_MINUTES, checked_as_of
 from fleetlake.oltp.explain import explain_kpis, write_report
 from fleetlake.oltp.load import load_lake
 
@@ -48,7 +48,7 @@ def per_kpi_duckdb(lake, repeat: int) -> dict[str, float]:
     times = {}
     for name in KPIS:
         sql = kpi_text(name)
-        query, params = translate(sql, "duckdb"), bind(sql, as_of, 30)
+        query, params = translate(sql, "duckdb"), bind(sql, as_of, DEFAULT_TOLERANCE_MINUTES)
         times[name] = _timed(
             lambda q=query, p=params: con.sql(q, params=p).to_arrow_table(), repeat
         )

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from fleetlake.errors import ConfigError, DatabaseError
-from fleetlake.kpi.run import as_lake, checked_as_of, parse_as_of, run_kpis
+from fleetlake.kpi.run import (
+    DEFAULT_TOLERANCE_MINUTES,
+    as_lake,
+    checked_as_of,
+    parse_as_of,
+    run_kpis,
+)
 
 if TYPE_CHECKING:
     from fleetlake.lake import Lake
@@ -103,17 +109,12 @@ class CheckResult:
 
 
 def _check_same_source(lake: Lake, dsn: str) -> None:
-    import psycopg
-
-    from fleetlake.oltp.connection import connect, database_error
+    from fleetlake.oltp.connection import connect
     from fleetlake.oltp.load import read_load_marker
 
     m = lake.manifest
     with connect(dsn, autocommit=True) as con:
-        try:
-            loaded = read_load_marker(con)
-        except psycopg.Error as e:
-            raise database_error(e, dsn, "reading fleetlake_load") from e
+        loaded = read_load_marker(con)
     if (loaded.seed, loaded.sf, loaded.start, loaded.end) != (m.seed, m.sf, m.start, m.end):
         raise DatabaseError(
             f"the PostgreSQL copy holds seed {loaded.seed}, sf {loaded.sf:g}, "
@@ -127,7 +128,7 @@ def check_kpis(
     dsn: str,
     as_of: date | str | None = None,
     names: list[str] | None = None,
-    tolerance_minutes: int = 30,
+    tolerance_minutes: int = DEFAULT_TOLERANCE_MINUTES,
 ) -> CheckResult:
     """Run the KPIs on both engines over the same data and compare them row by row.
 

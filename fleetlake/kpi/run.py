@@ -16,14 +16,13 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from fleetlake.errors import ConfigError
-from fleetlake.kpi.queries import bind, kpi_text, resolve_names, translate
+from fleetlake.kpi.queries import DIALECTS, bind, kpi_text, resolve_names, translate
 
 if TYPE_CHECKING:
     import psycopg
 
     from fleetlake.lake import Lake
 
-ENGINES = ("duckdb", "postgres")
 DEFAULT_TOLERANCE_MINUTES = 30
 
 
@@ -58,7 +57,9 @@ def checked_as_of(as_of: date | None, start: date, end: date) -> date:
     return as_of
 
 
-def _run_duckdb(lake: Lake, names: list[str], as_of: date | None, tolerance: int):
+def _run_duckdb(
+    lake: Lake, names: list[str], as_of: date | None, tolerance: int
+) -> dict[str, pa.Table]:
     from fleetlake.kpi.cache import create_views, open_cache
 
     as_of = checked_as_of(as_of, lake.manifest.start, lake.manifest.end)
@@ -97,18 +98,18 @@ def _run_postgres(
     from fleetlake.oltp.load import read_load_marker
 
     con = connect(dsn, autocommit=True)
-    name = ""
     try:
         data = lake.manifest if lake else read_load_marker(con)
         as_of = checked_as_of(as_of, data.start, data.end)
         results = {}
         for name in names:
             sql = kpi_text(name)
-            cursor = con.execute(translate(sql, "postgres"), bind(sql, as_of, tolerance))
-            results[name] = result_table(cursor)
+            try:
+                cursor = con.execute(translate(sql, "postgres"), bind(sql, as_of, tolerance))
+                results[name] = result_table(cursor)
+            except psycopg.Error as e:
+                raise database_error(e, dsn, f"KPI {name}") from e
         return results
-    except psycopg.Error as e:
-        raise database_error(e, dsn, f"KPI {name}" if name else "reading fleetlake_load") from e
     finally:
         con.close()
 
@@ -129,8 +130,8 @@ def run_kpis(
     """
     chosen = resolve_names(names)
     as_of = parse_as_of(as_of)
-    if engine not in ENGINES:
-        raise ConfigError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
+    if engine not in DIALECTS:  # each engine runs the KPIs in its own dialect
+        raise ConfigError(f"unknown engine '{engine}' (choose from {', '.join(DIALECTS)})")
     resolved = as_lake(lake) if lake is not None else None
     if engine == "duckdb":
         if resolved is None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from fleetlake.errors import ConfigError, FleetlakeError
 from fleetlake.kpi.queries import bind, kpi_text, resolve_names, title, translate
-from fleetlake.kpi.run import checked_as_of
+from fleetlake.kpi.run import DEFAULT_TOLERANCE_MINUTES, checked_as_of
 from fleetlake.oltp.connection import connect, database_error, describe
 from fleetlake.oltp.load import SCHEMA_TABLES, read_load_marker
 from fleetlake.sql_files import read_sql
@@ -117,7 +117,7 @@ def explain_kpis(
     repeat: int = 5,
     as_of: date | None = None,
     names: list[str] | None = None,
-    tolerance_minutes: int = 30,
+    tolerance_minutes: int = DEFAULT_TOLERANCE_MINUTES,
 ) -> dict[str, Any]:
     """Measure every KPI without and with the recommended indexes; return the report data."""
     import psycopg
@@ -127,7 +127,7 @@ def explain_kpis(
     indexes = recommended_indexes()
     chosen = resolve_names(names)
     con = connect(dsn, autocommit=True)
-    step = "read fleetlake_load"
+    step = "look up the recommended indexes"
     try:
         loaded = read_load_marker(con)
         as_of = checked_as_of(as_of, loaded.start, loaded.end)

@@ -64,8 +64,8 @@ class LoadMarker:
 def read_load_marker(con: psycopg.Connection) -> LoadMarker:
     """The load marker of the database behind ``con`` (an autocommit connection).
 
-    ``DatabaseError`` when the database holds no fleetlake copy; other driver errors propagate
-    so that the caller translates them with what it was doing.
+    ``DatabaseError`` (one line, no password) when the database holds no fleetlake copy or the
+    marker cannot be read.
     """
     import psycopg
 
@@ -74,6 +74,8 @@ def read_load_marker(con: psycopg.Connection) -> LoadMarker:
         row = con.execute(f"SELECT {columns} FROM {META_TABLE}").fetchone()
     except psycopg.errors.UndefinedTable:
         row = None
+    except psycopg.Error as e:  # con.info.dsn never holds the password
+        raise database_error(e, con.info.dsn, f"reading {META_TABLE}") from e
     if row is None:
         raise DatabaseError("the database holds no fleetlake copy; run `fleetlake pg load` first")
     return LoadMarker(*row)

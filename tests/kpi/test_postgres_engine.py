@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from fleetlake.errors import DatabaseError
 from fleetlake.kpi import run_kpis
 from fleetlake.kpi.check import check_kpis
 from fleetlake.kpi.run import result_table
+from fleetlake.lake import open_lake
 from fleetlake.oltp.explain import explain_kpis
-from fleetlake.oltp.load import LoadMarker, read_load_marker
+from fleetlake.oltp.load import LoadMarker, load_lake, read_load_marker
 
 pytestmark = pytest.mark.postgres
 
@@ -82,7 +85,7 @@ def _read_marker(dsn: str, lake) -> LoadMarker:
         return read_load_marker(con)
 
 
-@pytest.mark.parametrize(
+READERS = pytest.mark.parametrize(
     "reader",
     [
         _read_marker,
@@ -92,9 +95,40 @@ def _read_marker(dsn: str, lake) -> LoadMarker:
     ],
     ids=["read_load_marker", "run_kpis", "check_kpis", "explain_kpis"],
 )
+
+
+@READERS
 def test_every_reader_of_the_marker_refuses_a_database_without_a_copy(
     pg_db: str, tiny_lake, reader
 ) -> None:
     with pytest.raises(DatabaseError) as info:
         reader(pg_db, tiny_lake)
     assert str(info.value) == "the database holds no fleetlake copy; run `fleetlake pg load` first"
+
+
+@pytest.fixture
+def unprivileged(pg_db: str, tiny_lake):
+    """A DSN for a role that may connect to a loaded copy but not read its tables."""
+    load_lake(open_lake(str(tiny_lake)), pg_db)
+    role = f"r_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_db, autocommit=True) as con:
+        con.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'not-for-messages'")
+    params = conninfo_to_dict(pg_db) | {"user": role, "password": "not-for-messages"}
+    yield make_conninfo(**params)
+    with psycopg.connect(pg_db, autocommit=True) as con:
+        con.execute(f"DROP OWNED BY {role}")
+        con.execute(f"DROP ROLE {role}")
+
+
+@READERS
+def test_every_reader_of_the_marker_reports_an_unreadable_one_in_one_line(
+    unprivileged: str, tiny_lake, reader
+) -> None:
+    with pytest.raises(DatabaseError) as info:
+        reader(unprivileged, tiny_lake)
+    message = str(info.value)
+    assert message.startswith("PostgreSQL r_")
+    assert message.endswith(
+        "reading fleetlake_load failed: permission denied for table fleetlake_load"
+    )
+    assert "not-for-messages" not in message and "\n" not in message
