@@ -136,13 +136,18 @@ def replay(
 @pass_app
 @handle_errors
 def compact_command(app, endpoint_url: str | None, lake: str | None) -> None:
-    """Move raw events from S3 into the lake (gps_pings, delivery_events). Idempotent."""
+    """Move raw events from S3 into the lake (gps_pings, delivery_events). Idempotent.
+
+    Only raw objects not compacted yet are read. Route-deviation alerts whose SNS publish failed
+    are published again.
+    """
     from dataclasses import replace
 
     from fleetlake.lake.storage import open_storage
     from fleetlake.serverless.compaction import compact
     from fleetlake.serverless.local import emulator_defaults
     from fleetlake.serverless.resources import Clients, ResourceNames, aws_errors
+    from fleetlake.serverless.tracking import publish_pending_alerts
 
     emulator_defaults(endpoint_url)
     config = app.config(lake=lake)
@@ -150,6 +155,11 @@ def compact_command(app, endpoint_url: str | None, lake: str | None) -> None:
         ResourceNames.from_env(), bucket=config.events_bucket, endpoint_url=endpoint_url
     )
     storage = open_storage(config.lake, config.s3_endpoint_url)
+    clients = Clients(names)
     with aws_errors(f"cannot read raw events from s3://{names.bucket}"):
-        report = compact(Clients(names), storage)
+        report = compact(clients, storage)
     click.echo(report.summary())
+    with aws_errors(f"cannot publish pending alerts of {names.alerts_table}"):
+        published, pending = publish_pending_alerts(clients)
+    if published or pending:
+        click.echo(f"alerts: {published} pending published on SNS, {pending} still pending")

@@ -137,7 +137,7 @@ def load_routes(config: Config, names: ResourceNames) -> int:
     from fleetlake.serverless.routes import put_routes, routes_from_table
 
     lake = open_lake(config.lake, endpoint_url=config.s3_endpoint_url)
-    routes = routes_from_table(lake.read("routes"))
+    routes = routes_from_table(lake.current("routes"))
     with aws_errors(f"cannot write routes to {names.routes_table}"):
         return put_routes(Clients(names), routes)
 

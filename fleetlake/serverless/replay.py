@@ -378,7 +378,7 @@ def lake_stream(
         raise ServiceError(
             f"no trips to replay from {since}: the lake covers {lake.manifest.start} to {end}"
         )
-    routes = routes_from_table(lake.read("routes"))
+    routes = routes_from_table(lake.current("routes"))
     return build_stream(
         lake.read("trips", since, until),
         lake.read("deliveries", since, until),

@@ -61,33 +61,35 @@ class Route:
 
 
 def routes_from_table(table: pa.Table) -> list[Route]:
-    """Routes from the lake's ``routes`` table (schema ``fleetlake.schema.ROUTES``): its change
-    log or its current state — the latest row per route (by ``updated_at``) is used.
+    """Routes from the lake's ``routes`` table (schema ``fleetlake.schema.ROUTES``): its current
+    state (``Lake.current``) or its change log, of which the latest row per route (by
+    ``updated_at``; the last one of equal times) is used.
 
-    The path is the ``waypoints`` column when present, else origin -> destination.
+    The path is the ``waypoints`` column when it has two points or more, else origin ->
+    destination. Column-wise: one Python object per route, none per change-log row.
     """
-    latest: dict[int, dict[str, Any]] = {}
-    for row in table.to_pylist():
-        seen = latest.get(row["route_id"])
-        if seen is None or row["updated_at"] >= seen["updated_at"]:
-            latest[row["route_id"]] = row
+    import numpy as np
+    import pyarrow.compute as pc
+
+    ordered = table.sort_by([("route_id", "ascending"), ("updated_at", "ascending")])
+    ids = ordered.column("route_id").to_numpy()
+    latest = ordered.take(np.flatnonzero(np.append(ids[1:] != ids[:-1], True)))
+    columns = {
+        name: latest.column(name).to_pylist()
+        for name in ("route_id", "route_code", "waypoints", "origin_lat", "origin_lon")
+        + ("destination_lat", "destination_lon")
+    }
+    distance = pc.cast(latest.column("distance_km"), "float64").to_pylist()
+    hours = pc.cast(latest.column("estimated_duration_hours"), "float64").to_pylist()
     routes = []
-    for route_id, row in sorted(latest.items()):
-        path = tuple((p["lat"], p["lon"]) for p in (row.get("waypoints") or []))
+    for i, route_id in enumerate(columns["route_id"]):
+        path = tuple((p["lat"], p["lon"]) for p in columns["waypoints"][i] or [])
         if len(path) < 2:
             path = (
-                (row["origin_lat"], row["origin_lon"]),
-                (row["destination_lat"], row["destination_lon"]),
+                (columns["origin_lat"][i], columns["origin_lon"][i]),
+                (columns["destination_lat"][i], columns["destination_lon"][i]),
             )
-        routes.append(
-            Route(
-                route_id=int(route_id),
-                route_code=row["route_code"],
-                path=path,
-                distance_km=float(row["distance_km"]),
-                estimated_duration_hours=float(row["estimated_duration_hours"]),
-            )
-        )
+        routes.append(Route(route_id, columns["route_code"][i], path, distance[i], hours[i]))
     return routes
 
 

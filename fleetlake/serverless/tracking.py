@@ -6,6 +6,11 @@ vehicle's stored state); only an episode start raises an alert, so an ongoing de
 once. The alert id is derived from the ping that started the episode and written with a
 condition, so a retried or duplicated ping never alerts twice. Pings older than the vehicle's
 stored state update nothing and raise nothing.
+
+The alert row is written first, as pending, with the exact SNS message; it is marked published only
+after SNS accepted it. A failed publish leaves it pending (the ingest still succeeds: the alert is
+recorded), and ``publish_pending_alerts`` (run by ``fleetlake compact``) sends it later: delivery
+is at least once, subscribers deduplicate by ``alert_id``.
 """
 
 from __future__ import annotations
@@ -124,24 +129,68 @@ def raise_alert(clients: Clients, ping: GpsPing, est: Estimate) -> dict[str, Any
         "time": est.time,
         "raised_at": format_time(datetime.now().astimezone()),
     }
+    pending = {
+        "subject": f"Vehicle {ping.vehicle_id} off route {ping.route_id}",
+        "message": json.dumps(alert),
+        "published": False,
+    }
     try:
         clients.dynamodb.put_item(
             TableName=clients.names.alerts_table,
-            Item=to_item(alert),
+            Item=to_item(alert | pending),
             ConditionExpression="attribute_not_exists(alert_id)",
         )
     except Exception as e:
         if is_conditional_failure(e):
             return None
         raise
-    if clients.names.topic_arn:
-        clients.sns.publish(
-            TopicArn=clients.names.topic_arn,
-            Subject=f"Vehicle {ping.vehicle_id} off route {ping.route_id}",
-            Message=json.dumps(alert),
-        )
+    publish_alert(clients, alert["alert_id"], pending["subject"], pending["message"])
     log.info("route deviation alert %s (%.1f km)", alert["alert_id"], est.off_route_km)
     return alert
+
+
+def publish_alert(clients: Clients, alert_id: str, subject: str, message: str) -> bool:
+    """Publish a recorded alert on SNS, then mark its row published; False if SNS refused it
+    (or no topic is configured), leaving the row pending."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if not clients.names.topic_arn:
+        return False
+    try:
+        clients.sns.publish(TopicArn=clients.names.topic_arn, Subject=subject, Message=message)
+    except (BotoCoreError, ClientError) as e:
+        log.warning("alert %s not published on SNS, left pending: %s", alert_id, e)
+        return False
+    clients.dynamodb.update_item(
+        TableName=clients.names.alerts_table,
+        Key={"alert_id": {"S": alert_id}},
+        UpdateExpression="SET published = :yes",
+        ExpressionAttributeValues={":yes": {"BOOL": True}},
+    )
+    return True
+
+
+def publish_pending_alerts(clients: Clients) -> tuple[int, int]:
+    """Retry every alert whose SNS publish failed; returns (published now, still pending).
+
+    A filtered scan of ``alerts_history``: alerts are rare, and this runs with compaction, not
+    per event.
+    """
+    paginator = clients.dynamodb.get_paginator("scan")
+    published = failed = 0
+    for page in paginator.paginate(
+        TableName=clients.names.alerts_table,
+        FilterExpression="published = :no",
+        ExpressionAttributeValues={":no": {"BOOL": False}},
+        ConsistentRead=True,
+    ):
+        for item in page.get("Items", []):
+            alert = from_item(item)
+            if publish_alert(clients, alert["alert_id"], alert["subject"], alert["message"]):
+                published += 1
+            else:
+                failed += 1
+    return published, failed
 
 
 def get_tracking(clients: Clients, vehicle_id: int) -> dict[str, Any] | None:

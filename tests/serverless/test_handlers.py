@@ -269,6 +269,33 @@ def test_deviation_alerts_once_per_episode_on_sns_and_in_history(aws):
     assert sorted(m["alert_id"] for m in published) == ["deviation:7:70:p1", "deviation:7:70:p5"]
 
 
+def test_an_alert_sns_refused_stays_pending_and_is_published_by_the_retry(aws):
+    from dataclasses import replace
+
+    from fleetlake.serverless.ingest import ingest_batch
+    from fleetlake.serverless.resources import Clients
+    from fleetlake.serverless.tracking import publish_pending_alerts
+
+    sqs = aws_sqs(aws)
+    queue_url = sqs.create_queue(QueueName=f"retry-{aws.names.bucket}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    aws.sns.subscribe(
+        TopicArn=aws.names.topic_arn, Protocol="sqs", Endpoint=arn["Attributes"]["QueueArn"]
+    )
+    off = (HONDA[0] + 0.3, HONDA[1] + 0.3)
+    broken = Clients(replace(aws.names, topic_arn=aws.names.topic_arn + "-missing"))
+    result = ingest_batch(broken, [gps("p0", *HONDA, T0), gps("p1", *off, T1)])
+    assert result.accepted == 2 and len(result.alerts) == 1  # recorded although SNS refused it
+    (row,) = scan(aws, aws.names.alerts_table)
+    assert row["published"] is False and json.loads(row["message"])["alert_id"] == row["alert_id"]
+    assert alert_messages(aws, queue_url) == []
+    assert publish_pending_alerts(broken) == (0, 1)  # SNS still refuses: still pending
+    assert publish_pending_alerts(aws) == (1, 0)
+    assert [m["alert_id"] for m in alert_messages(aws, queue_url)] == ["deviation:7:70:p1"]
+    assert scan(aws, aws.names.alerts_table)[0]["published"] is True
+    assert publish_pending_alerts(aws) == (0, 0)  # published once, never again
+
+
 def test_api_key_is_required_when_configured(aws, monkeypatch):
     monkeypatch.setenv("FLEETLAKE_API_KEY", "s3cret")
     batch = [delivery("d1", 5, "pending", T0)]

@@ -96,3 +96,35 @@ def test_batch_shapes():
     with pytest.raises(EventError) as error:
         parse_batch([{}] * 501)
     assert error.value.status == 413
+
+
+def test_the_handlers_copy_of_the_delivery_statuses_equals_the_schema():
+    """models.py repeats the domain on purpose (a Lambda needs nothing but boto3): keep it equal."""
+    from fleetlake import schema
+    from fleetlake.serverless import models
+
+    assert models.DELIVERY_STATUSES == schema.DELIVERY_STATUSES
+
+
+def test_routes_from_a_change_log_take_each_routes_latest_row():
+    from dataclasses import replace as copy_with
+    from datetime import timedelta
+
+    import pyarrow as pa
+
+    from fleetlake.serverless.routes import routes_from_table
+    from tests.serverless.lake_tables import START, routes_table
+
+    log = routes_table().to_pylist()
+    newer = dict(log[0]) | {  # route 1 re-measured a day later, now without waypoints
+        "distance_km": log[0]["distance_km"] + 10,
+        "waypoints": [],
+        "updated_at": START + timedelta(days=1),
+    }
+    tie = dict(log[1]) | {"route_code": "R002B"}  # same time as route 2's row: the later one wins
+    table = pa.Table.from_pylist([newer, *log, tie], schema=routes_table().schema)
+    one, two = routes_from_table(table)
+    assert (one.route_id, one.distance_km, len(one.path)) == (1, 450.0, 2)
+    assert one.path == ((log[0]["origin_lat"], log[0]["origin_lon"]), one.destination)
+    assert (two.route_code, two.estimated_duration_hours, len(two.path)) == ("R002B", 2.5, 2)
+    assert copy_with(two, route_code="R002") == routes_from_table(routes_table())[1]
