@@ -7,15 +7,17 @@ invisible until a run publishes it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from fleetlake.errors import LakeError
+from fleetlake.errors import LakeError, ValidationError
 from fleetlake.lake.current import current_state_sql
 from fleetlake.lake.manifest import Manifest, PartitionInfo, read_manifest
 from fleetlake.lake.storage import LocalStorage, Storage, open_storage
+from fleetlake.lake.verify import decode_partition, read_files
 from fleetlake.schema import ALL_TABLES, ENTITY_TABLES, STREAM_TABLES
 
 if TYPE_CHECKING:
@@ -71,14 +73,43 @@ class Lake:
         except OSError as e:
             raise LakeError(f"cannot read {table} from {self.uri}: {e}") from e
 
-    def current(self, table: str, as_of: datetime | None = None) -> pa.Table:
-        """Entity table: the latest row per id (with updated_at <= as_of), ordered by id."""
+    def read_verified(self, table: str, days: Iterable[date] | None = None) -> pa.Table:
+        """The rows of the table's partitions for ``days`` (default: all), in day order, each file
+        checked against the manifest first (present, sha256, row count: as ``validate`` does).
+
+        ValidationError names the first file that fails; nothing is returned from a bad lake.
+        """
+        spec = self._spec(table)
+        listed = self.partitions(table)
+        try:
+            parts = [listed[day] for day in sorted(listed if days is None else days)]
+        except KeyError as e:
+            raise LakeError(f"{table} has no partition {e.args[0]} in {self.uri}") from None
+        contents = read_files(self.storage, [part.file for part in parts])
+        tables = [spec.schema.empty_table()]
+        for part, data in zip(parts, contents, strict=True):
+            rows, problem = decode_partition(part, data)
+            if problem:
+                raise ValidationError(
+                    f"lake file {part.file} {problem}; run `fleetlake validate --lake {self.uri}`"
+                )
+            same = rows.schema.equals(spec.schema)
+            tables.append(rows if same else rows.select(spec.schema.names).cast(spec.schema))
+        return pa.concat_tables(tables)
+
+    def current(
+        self, table: str, as_of: datetime | None = None, *, verified: bool = False
+    ) -> pa.Table:
+        """Entity table: the latest row per id (with updated_at <= as_of), ordered by id.
+
+        ``verified``: read the change log with ``read_verified`` (every file checked).
+        """
         import duckdb
 
         spec = self._spec(table)
         state = current_state_sql(spec, "history", as_of)
         con = duckdb.connect()
-        con.register("history", self.read(table))
+        con.register("history", self.read_verified(table) if verified else self.read(table))
         return con.sql(f"{state}\nORDER BY {spec.id_column}").to_arrow_table()
 
     def register_duckdb(

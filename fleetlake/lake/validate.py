@@ -9,21 +9,17 @@ partition of its own date.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from fleetlake import schema
 from fleetlake.lake import Lake
-from fleetlake.lake.manifest import PartitionInfo
+from fleetlake.lake.verify import decode_partition, read_files
 
 SAMPLE = 3
-READERS = 16  # concurrent file reads
 DATE_FIELD = pa.field(schema.PARTITION_COLUMN, pa.date32())
 
 
@@ -325,50 +321,16 @@ def _read_checked(
     """The table's partitions that match the manifest (checked columns only), with their
     ``date`` partition column."""
     parts = sorted(lake.partitions(spec.name).items())
-    contents = _read_all(lake, [part.file for _, part in parts])
+    contents = read_files(lake.storage, [part.file for _, part in parts])
     columns = _checked_columns(spec)
     checked = pa.schema([spec.schema.field(c) for c in columns])
     tables = [checked.append(DATE_FIELD).empty_table()]
     for (day, part), data in zip(parts, contents, strict=True):
         report.rows[spec.name] = report.rows.get(spec.name, 0) + part.rows
         report.partitions[spec.name] = report.partitions.get(spec.name, 0) + 1
-        table, problem = _decode(part, data, columns)
+        table, problem = decode_partition(part, data, columns)
         if problem:
             problems.append(f"{part.file} {problem}")
             continue
         tables.append(table.append_column(DATE_FIELD, pa.array([day] * len(table), pa.date32())))
     return pa.concat_tables(tables)
-
-
-def _decode(
-    part: PartitionInfo, data: bytes | None, columns: list[str]
-) -> tuple[pa.Table | None, str | None]:
-    """(the partition's rows, None) if the file matches its manifest entry, else (None, why)."""
-    if data is None:
-        return None, "is missing"
-    if hashlib.sha256(data).hexdigest() != part.sha256:
-        return None, "does not match its sha256"
-    table = pq.ParquetFile(pa.BufferReader(data)).read(columns)  # 4x cheaper than pq.read_table
-    if table.num_rows != part.rows:
-        return None, f"has {table.num_rows} rows, manifest says {part.rows}"
-    return table, None
-
-
-def _read_all(lake: Lake, keys: list[str]) -> list[bytes | None]:
-    """Every file's bytes (None if missing), in order. READERS threads each read a contiguous
-    share of the keys: S3 needs requests in flight at once, and one task per small local file
-    would cost more in thread handoffs than the read itself."""
-
-    def read(share: list[str]) -> list[bytes | None]:
-        contents = []
-        for key in share:
-            try:
-                contents.append(lake.storage.read_bytes(key))
-            except FileNotFoundError:
-                contents.append(None)
-        return contents
-
-    size = max(1, -(-len(keys) // READERS))
-    shares = [keys[i : i + size] for i in range(0, len(keys), size)]
-    with ThreadPoolExecutor(max_workers=READERS) as pool:
-        return [data for contents in pool.map(read, shares) for data in contents]

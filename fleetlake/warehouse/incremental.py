@@ -10,17 +10,14 @@ partitions (``delivery_events``) are tracked the same way: a day that got new ev
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from datetime import date
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from fleetlake.errors import DatabaseError, ValidationError
 from fleetlake.lake import Lake, PartitionInfo
-from fleetlake.schema import ALL_TABLES
 from fleetlake.warehouse.load import WATERMARK_SCHEMA, Batch
 
 ENTITY_SOURCES = ("vehicles", "drivers", "routes", "customers")
@@ -98,35 +95,9 @@ def pending_partitions(lake: Lake, watermark: dict[Partition, str]) -> list[Part
     return sorted(pending)
 
 
-def _read_verified(
-    lake: Lake, listed: dict[str, dict[date, PartitionInfo]], table: str, days: list[date]
-) -> pa.Table:
-    """The rows of ``table``'s partitions for ``days``, after checking every file's sha256."""
-    schema = ALL_TABLES[table].schema
-    if not days:
-        return schema.empty_table()
-    infos = [listed[table][day] for day in days]
-    keys = [info.file for info in infos]
-    try:
-        contents = lake.storage.read_many(keys)
-    except FileNotFoundError as e:
-        raise ValidationError(
-            f"lake file missing ({e.filename or e}); the warehouse was not changed "
-            f"(run `fleetlake validate --lake {lake.uri}`)"
-        ) from None
-    for info, data in zip(infos, contents, strict=True):
-        if hashlib.sha256(data).hexdigest() != info.sha256:
-            raise ValidationError(
-                f"lake file {info.file} does not match its manifest sha256; the warehouse was not "
-                f"changed (run `fleetlake validate --lake {lake.uri}`)"
-            )
-    # Parse the very bytes that were verified (one read per file, also on S3).
-    table = pa.concat_tables(pq.ParquetFile(pa.BufferReader(data)).read() for data in contents)
-    return table if table.schema.equals(schema) else table.select(schema.names).cast(schema)
-
-
 def read_batch(lake: Lake, pending: list[Partition]) -> Batch:
-    """Read the pending partitions (hash-checked) into one batch, with current routes."""
+    """Read the pending partitions into one batch, with current routes; every file read (routes
+    included) is checked against the manifest first (``Lake.read_verified``)."""
     listed = _listed(lake)
     by_table: dict[str, list[date]] = {t: [] for t in SOURCES}
     for table, day in pending:
@@ -134,14 +105,17 @@ def read_batch(lake: Lake, pending: list[Partition]) -> Batch:
     marks = [
         (table, day, listed[table][day].sha256, listed[table][day].rows) for table, day in pending
     ]
+    try:
+        tables = {t: lake.read_verified(t, by_table[t]) for t in SOURCES}
+        routes = lake.current("routes", verified=True)  # every trip's distance and tolls
+    except ValidationError as e:
+        raise ValidationError(f"{e} (the warehouse was not changed)") from None
     return Batch(
-        entities={t: _read_verified(lake, listed, t, by_table[t]) for t in ENTITY_SOURCES},
-        trips=_read_verified(lake, listed, "trips", by_table["trips"]),
-        deliveries=_read_verified(lake, listed, "deliveries", by_table["deliveries"]),
-        delivery_events=_read_verified(
-            lake, listed, "delivery_events", by_table["delivery_events"]
-        ),
-        routes=lake.current("routes"),  # routes feed every trip's distance and tolls
+        entities={t: tables[t] for t in ENTITY_SOURCES},
+        trips=tables["trips"],
+        deliveries=tables["deliveries"],
+        delivery_events=tables["delivery_events"],
+        routes=routes,
         partitions=pa.Table.from_pylist(
             [dict(zip(WATERMARK_SCHEMA.names, m, strict=True)) for m in marks],
             schema=WATERMARK_SCHEMA,

@@ -151,7 +151,50 @@ def test_damaged_lake_file_is_refused_and_nothing_changes(lake_copy: Path, tmp_p
     newest = sorted((lake_copy / "deliveries").glob("date=*/*.parquet"))[-1]
     newest.write_bytes(newest.read_bytes()[:-10] + b"0123456789")
     before = snapshot(config)
-    with pytest.raises(ValidationError, match="does not match its manifest sha256"):
+    with pytest.raises(ValidationError, match="does not match its sha256; run `fleetlake validate"):
+        load_warehouse(config)
+    assert snapshot(config) == before
+
+
+def test_routes_are_hash_checked_like_every_other_lake_file(
+    lake_copy: Path, tmp_path: Path
+) -> None:
+    """Routes feed every trip's distance and tolls: a routes file that is valid Parquet but not
+    the one the manifest recorded stops the load like any other damaged file."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    config = config_for(lake_copy, tmp_path)
+    load_warehouse(config)
+    simulate_lake(str(lake_copy), days=1, workers=1)
+    path = lake_copy / "routes" / "date=2024-01-01" / "part-0.parquet"
+    routes = pq.read_table(path)
+    tolls = routes.schema.get_field_index("toll_cost")
+    doubled = pc.multiply(routes["toll_cost"], 2).cast(routes.schema.field("toll_cost").type)
+    pq.write_table(routes.set_column(tolls, "toll_cost", doubled), path)
+    before = snapshot(config)
+    with pytest.raises(
+        ValidationError, match="lake file routes/date=2024-01-01/part-0.parquet does not match"
+    ):
+        load_warehouse(config)
+    assert snapshot(config) == before
+
+
+def test_a_partition_with_another_row_count_than_its_manifest_is_refused(
+    lake_copy: Path, tmp_path: Path
+) -> None:
+    import json
+
+    config = config_for(lake_copy, tmp_path)
+    load_warehouse(config)
+    simulate_lake(str(lake_copy), days=1, workers=1)
+    entry_path = sorted((lake_copy / "_manifest").glob("date=*.json"))[-1]
+    entry = json.loads(entry_path.read_text())
+    rows = entry["tables"]["trips"]["rows"]
+    entry["tables"]["trips"]["rows"] = rows + 1
+    entry_path.write_text(json.dumps(entry))
+    before = snapshot(config)
+    with pytest.raises(ValidationError, match=f"has {rows} rows, manifest says {rows + 1}"):
         load_warehouse(config)
     assert snapshot(config) == before
 
