@@ -301,7 +301,8 @@ def run_demo(config: Config, directory: Path, sf: float, echo: Callable[[str], N
     for line in warehouse_summary(config).splitlines():
         echo(f"   {line}")
     echo("== 5. real-time path: replay through the local gateway, moto S3/DynamoDB/SNS")
-    for line in serverless_summary(config).splitlines():
+    results = directory / "reports"  # the replay's results, for the report's serverless section
+    for line in serverless_summary(config, save_results=results / "replay.json").splitlines():
         echo(f"   {line}")
-    out = build_report(config, directory / "report.html")
+    out = build_report(config, directory / "report.html", results_dir=results)
     echo(f"== 6. report: {out}")

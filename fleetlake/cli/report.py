@@ -24,14 +24,22 @@ from fleetlake.cli.app import handle_errors, main, pass_app
     help="Date the KPI windows end on [last date in the lake].",
 )
 @click.option("--lake", help="Lake path or s3:// URI [profile's lake].")
+@click.option(
+    "--results",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("reports"),
+    show_default=True,
+    help="Directory of the saved `pg explain` and `replay --json` results.",
+)
 @click.option("--open", "open_browser", is_flag=True, help="Open the report in a browser.")
 @pass_app
 @handle_errors
-def report(app, out: Path, as_of, lake: str | None, open_browser: bool) -> None:
-    """Write one offline HTML report: KPIs, data quality, Postgres, warehouse, data flow."""
+def report(app, out: Path, as_of, lake: str | None, results: Path, open_browser: bool) -> None:
+    """Write one offline HTML report: KPIs, data quality, Postgres, warehouse, serverless (events,
+    latency, alerts map), data flow."""
     from fleetlake.report import build_report
 
-    path = build_report(app.config(lake=lake), out, as_of.date() if as_of else None)
+    path = build_report(app.config(lake=lake), out, as_of.date() if as_of else None, results)
     click.echo(f"report written to {path}")
     if open_browser:
         import webbrowser

@@ -19,16 +19,20 @@ from fleetlake.errors import FleetlakeError
 from fleetlake.report.dataflow import dataflow_section, postgres_detail
 from fleetlake.report.kpis import kpi_section
 from fleetlake.report.page import Section, render_html
-from fleetlake.report.postgres import postgres_section
+from fleetlake.report.postgres import EXPLAIN_JSON, postgres_section
 from fleetlake.report.quality import quality_section
-from fleetlake.report.serverless import serverless_section
+from fleetlake.report.serverless import REPLAY_JSON, serverless_section
 from fleetlake.report.warehouse import warehouse_section
 
 TITLE = "fleetlake report"
+RESULTS_DIR = REPLAY_JSON.parent  # where `pg explain` and `replay --json` results are saved
 
 
-def collect_sections(config: Config, as_of: dt.date | None = None) -> tuple[dt.date, list[Section]]:
-    """The as-of date used and every section, in reading order.
+def collect_sections(
+    config: Config, as_of: dt.date | None = None, results_dir: Path = RESULTS_DIR
+) -> tuple[dt.date, list[Section]]:
+    """The as-of date used and every section, in reading order; ``results_dir`` holds the
+    saved ``pg explain`` and ``replay`` results.
 
     Raises ``LakeError`` if the lake is absent and ``ConfigError`` for an as-of outside the data.
     """
@@ -48,9 +52,9 @@ def collect_sections(config: Config, as_of: dt.date | None = None) -> tuple[dt.d
     return effective, [
         kpi_section(results, effective),
         quality_section(lake, report),
-        postgres_section(configured=postgres_detail(config)[1]),
+        postgres_section(results_dir / EXPLAIN_JSON.name, configured=postgres_detail(config)[1]),
         warehouse_section(config),
-        serverless_section(),
+        serverless_section(results_dir / REPLAY_JSON.name),
         dataflow_section(config),
     ]
 
@@ -82,12 +86,18 @@ def write_atomically(out: Path, text: str) -> None:
         raise FleetlakeError(f"cannot write the report to {out}: {e.strerror}") from e
 
 
-def build_report(config: Config, out: Path | str, as_of: dt.date | None = None) -> Path:
-    """Write the HTML report for ``config`` to ``out`` and return its path."""
+def build_report(
+    config: Config,
+    out: Path | str,
+    as_of: dt.date | None = None,
+    results_dir: Path = RESULTS_DIR,
+) -> Path:
+    """Write the HTML report for ``config`` to ``out`` and return its path; the saved results
+    of ``pg explain`` and ``replay`` are read from the directory ``results_dir``."""
     out = Path(out)
     _check_writable(out)
     started = time.perf_counter()
-    effective, sections = collect_sections(config, as_of)
+    effective, sections = collect_sections(config, as_of, Path(results_dir))
     facts = [
         f"Lake {config.lake} · profile '{config.profile}' · KPIs as of {effective}"
         + ("" if as_of else " (the last date in the lake)"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import urllib.request
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -13,9 +14,12 @@ if TYPE_CHECKING:
 DEMO_EVENTS = 5000
 
 
-def demo_summary(config: Config, days: int = 2, limit: int = DEMO_EVENTS) -> str:
+def demo_summary(
+    config: Config, days: int = 2, limit: int = DEMO_EVENTS, save_results: Path | None = None
+) -> str:
     """Replay the lake's last ``days`` days (at most ``limit`` events) through the gateway,
-    against a fresh moto server, then compact the raw events into the lake.
+    against a fresh moto server, then compact the raw events into the lake. ``save_results``:
+    where to write the replay's results as ``fleetlake replay --json`` does (for the report).
 
     Returns a short text: the replay figures, the compaction, a few delivery states read back
     through the API, the route-deviation alerts and one vehicle's ETA.
@@ -29,6 +33,7 @@ def demo_summary(config: Config, days: int = 2, limit: int = DEMO_EVENTS) -> str
     from fleetlake.serverless.replay import (
         StreamOptions,
         final_delivery_states,
+        lake_route_cities,
         lake_stream,
         post_stream,
     )
@@ -50,6 +55,10 @@ def demo_summary(config: Config, days: int = 2, limit: int = DEMO_EVENTS) -> str
         )
         vehicle = next((e["vehicle"] for e in reversed(stream) if e["type"] == "gps"), None)
         eta = _post(f"{s.url}/vehicles/{vehicle}/eta") if vehicle else None
+    if save_results:
+        report.route_cities = lake_route_cities(config.lake, config.s3_endpoint_url)
+        save_results.parent.mkdir(parents=True, exist_ok=True)
+        save_results.write_text(json.dumps(report.to_dict()), encoding="utf-8")
     lines = [f"replay: {report.summary()}", f"compact: {compaction.summary()}"]
     lines.append("deliveries (GET /deliveries/{id}):")
     lines += [

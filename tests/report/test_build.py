@@ -12,6 +12,7 @@ from fleetlake.cli import main
 from fleetlake.kpi import run_kpis
 from fleetlake.lake import open_lake
 from tests.report.marks import chart_marks, series_values
+from tests.report.sources import REPLAY, write_results
 
 AS_OF = "2025-06-30"
 
@@ -84,6 +85,21 @@ def test_cli_writes_the_report_as_of_a_date(tiny_lake: Path, tmp_path: Path) -> 
     html = out.read_text(encoding="utf-8")
     assert f"as of {AS_OF}" in html
     assert not list(tmp_path.glob(".r.html.*"))  # no temporary file left behind
+
+
+def test_cli_reads_saved_results_from_the_results_directory(
+    tiny_lake: Path, tmp_path: Path
+) -> None:
+    write_results(tmp_path / "saved")
+    out = tmp_path / "r.html"
+    code, _ = _run(
+        "--lake", str(tiny_lake), "--out", str(out), "--results", str(tmp_path / "saved")
+    )
+    assert code == 0
+    html = out.read_text(encoding="utf-8")
+    assert 'data-section="serverless" data-status="ok"' in html
+    assert 'data-section="postgres" data-status="ok"' in html
+    assert len(series_values(html, "sl-alerts", "alerts")) == len(REPLAY["alerts"])
 
 
 @pytest.mark.parametrize(

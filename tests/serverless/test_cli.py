@@ -174,8 +174,12 @@ def test_demo_summary_replays_compacts_and_shows_states_and_alerts(names, tiny_l
 
     lake = tmp_path / "lake"
     shutil.copytree(tiny_lake, lake)
-    text = demo_summary(load_config(lake=str(lake)))
+    saved = tmp_path / "reports" / "replay.json"
+    text = demo_summary(load_config(lake=str(lake)), save_results=saved)
     events = len(lake_stream(str(lake), days=2))
+    results = json.loads(saved.read_text(encoding="utf-8"))  # what the demo's report shows
+    assert results["accepted"] == events
+    assert f"route-deviation alerts (alerts_history, SNS): {len(results['alerts'])}" in text
     assert f"replay: sent {events} events" in text
     assert f"accepted {events}, rejected 0, failed 0" in text
     assert "compact: " in text and "gps_pings +" in text
