@@ -42,7 +42,7 @@ class EntityChanges:
     """Rows of an entity change log for one day (or a block): who, as of which day, stamped when."""
 
     idx: np.ndarray  # 0-based entity index
-    day: np.ndarray  # the day whose end-of-day state the row holds (-1: the opening snapshot)
+    state: np.ndarray  # what changes, one row per entity row (see each module's ``state``)
     seconds: np.ndarray  # updated_at, seconds since 1970
 
 
@@ -57,13 +57,13 @@ def _entity_changes(world: World, name: str, t: int) -> EntityChanges:
             np.int64
         )
     )
-    changes = EntityChanges(changed, np.full(len(changed), t), at)
+    changes = EntityChanges(changed, module.state(world, changed, t), at)
     if t > 0:
         return changes
     # day 0 opens with a snapshot of every entity as it stood when the history starts
     everyone = np.arange(len(module.changed_on(world, 0)))
     n = len(everyone)
-    snapshot = EntityChanges(everyone, np.full(n, -1), np.full(n, day_start))
+    snapshot = EntityChanges(everyone, module.state(world, everyone, -1), np.full(n, day_start))
     return concat_days([snapshot, changes])
 
 
@@ -93,7 +93,7 @@ def generate_days(world: World, days: range, window_end: int) -> list[dict[str, 
         name: _cut(
             world,
             name,
-            lambda c, module=ENTITY_MODULES[name]: module.rows(world, c.idx, c.day, c.seconds),
+            lambda c, module=ENTITY_MODULES[name]: module.rows(world, c.idx, c.state, c.seconds),
             found,
             [len(c.idx) for c in found],
         )

@@ -7,7 +7,7 @@ than the rows themselves, so this is where the generator's time goes down.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import fields, replace
 from typing import TypeVar
 
@@ -27,16 +27,6 @@ def concat_days(parts: Sequence[Drawn]) -> Drawn:
         if isinstance(getattr(first, f.name), np.ndarray)
     }
     return replace(first, **joined)
-
-
-def gather_by_day(
-    state: Callable[[int], np.ndarray], index: np.ndarray, day: np.ndarray
-) -> np.ndarray:
-    """``state(day)[index]`` for every row, calling ``state`` once per run of equal days."""
-    cuts = np.flatnonzero(np.diff(day)) + 1
-    starts, ends = np.concatenate([[0], cuts]), np.concatenate([cuts, [len(day)]])
-    runs = zip(starts, ends, strict=True)
-    return np.concatenate([state(int(day[s]))[index[s:e]] for s, e in runs])
 
 
 def split_days(table: pa.Table, counts: Sequence[int]) -> list[pa.Table]:

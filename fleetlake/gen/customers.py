@@ -13,7 +13,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fleetlake.gen.blocks import gather_by_day
 from fleetlake.gen.columns import join, number_strings, pick, timestamps
 from fleetlake.gen.pools import (
     COMPANY_SUFFIXES,
@@ -125,10 +124,15 @@ def changed_on(world: World, t: int) -> np.ndarray:
     return versions_on(world, t) != versions_on(world, t - 1)
 
 
-def rows(world: World, idx: np.ndarray, day: np.ndarray, seconds: np.ndarray) -> pa.Table:
-    """Full rows of customers ``idx`` (0-based) as they stand at the end of each row's ``day``."""
+def state(world: World, idx: np.ndarray, t: int) -> np.ndarray:
+    """What changes of customers ``idx`` (0-based) at the end of day t: (moves so far,) per row."""
+    return versions_on(world, t)[idx, None]
+
+
+def rows(world: World, idx: np.ndarray, state: np.ndarray, seconds: np.ndarray) -> pa.Table:
+    """Full rows of customers ``idx`` (0-based) in the given ``state`` rows."""
     c = clientele(world)
-    version = gather_by_day(lambda t: versions_on(world, t), idx, day)
+    version = state[:, 0]
     city = c.city_of_version(version, idx)
     return pa.Table.from_arrays(
         [

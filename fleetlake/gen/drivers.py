@@ -15,7 +15,6 @@ from functools import cache, lru_cache
 import numpy as np
 import pyarrow as pa
 
-from fleetlake.gen.blocks import gather_by_day
 from fleetlake.gen.columns import dates, join, number_strings, padded, pick, timestamps
 from fleetlake.gen.pools import first_names, last_names
 from fleetlake.gen.schedule import NEVER, PeriodicSchedule
@@ -104,13 +103,17 @@ def changed_on(world: World, t: int) -> np.ndarray:
     return np.logical_or.reduce([b != a for b, a in zip(before, after, strict=True)])
 
 
-def rows(world: World, idx: np.ndarray, day: np.ndarray, seconds: np.ndarray) -> pa.Table:
-    """Full rows of drivers ``idx`` (0-based) as they stand at the end of each row's ``day``."""
+def state(world: World, idx: np.ndarray, t: int) -> np.ndarray:
+    """What changes of drivers ``idx`` (0-based) at the end of day t: (phone version, licence
+    renewals, on leave) per row."""
+    return np.stack([column[idx] for column in _state(world, t)], axis=1).astype(np.int64)
+
+
+def rows(world: World, idx: np.ndarray, state: np.ndarray, seconds: np.ndarray) -> pa.Table:
+    """Full rows of drivers ``idx`` (0-based) in the given ``state`` rows."""
     s = staff(world)
     ids = s.ids[idx]
-    phone_version, renewals, on_leave = (
-        gather_by_day(lambda t, i=i: _state(world, t)[i], idx, day) for i in range(3)
-    )
+    phone_version, renewals, on_leave = state.T
     first = pick(first_names(), (uniform(s.seed, "drivers.first", ids) * len(first_names())))
     last = pick(last_names(), (uniform(s.seed, "drivers.last", ids) * len(last_names())))
     licence = (ids * 2_654_435_761 + 1_234_567) % 10**10

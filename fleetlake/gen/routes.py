@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from fleetlake.gen.blocks import gather_by_day
 from fleetlake.gen.columns import decimal_from_cents, timestamps
 from fleetlake.gen.geography import ROUTES
 from fleetlake.gen.streams import uniform
@@ -31,10 +30,15 @@ def changed_on(world: World, t: int) -> np.ndarray:
     return np.full(len(ROUTES), t > 0 and day.month == 1 and day.day == 1)
 
 
-def rows(world: World, idx: np.ndarray, day: np.ndarray, seconds: np.ndarray) -> pa.Table:
-    """Full rows of routes ``idx`` (0-based) with the tolls of each row's ``day``."""
+def state(world: World, idx: np.ndarray, t: int) -> np.ndarray:
+    """What changes of routes ``idx`` (0-based) on day t: (toll in COP,) per row."""
+    return toll_cop(world.seed, world.day(max(t, 0)).year)[idx, None].astype(np.int64)
+
+
+def rows(world: World, idx: np.ndarray, state: np.ndarray, seconds: np.ndarray) -> pa.Table:
+    """Full rows of routes ``idx`` (0-based) with the tolls of their ``state`` rows."""
     chosen = [ROUTES[i] for i in idx]
-    toll = gather_by_day(lambda t: toll_cop(world.seed, world.day(max(t, 0)).year), idx, day)
+    toll = state[:, 0]
     schema = ROUTES_SPEC.schema
     return pa.Table.from_arrays(
         [

@@ -14,7 +14,6 @@ from functools import cache, lru_cache
 import numpy as np
 import pyarrow as pa
 
-from fleetlake.gen.blocks import gather_by_day
 from fleetlake.gen.columns import (
     dates,
     decimal_from_cents,
@@ -143,10 +142,15 @@ def changed_on(world: World, t: int) -> np.ndarray:
     return status_on(world, t) != status_on(world, t - 1)
 
 
-def rows(world: World, idx: np.ndarray, day: np.ndarray, seconds: np.ndarray) -> pa.Table:
-    """Full rows of vehicles ``idx`` (0-based) as they stand at the end of each row's ``day``."""
+def state(world: World, idx: np.ndarray, t: int) -> np.ndarray:
+    """What changes of vehicles ``idx`` (0-based) at the end of day t: (status,) per row."""
+    return status_on(world, t)[idx, None]
+
+
+def rows(world: World, idx: np.ndarray, state: np.ndarray, seconds: np.ndarray) -> pa.Table:
+    """Full rows of vehicles ``idx`` (0-based) in the given ``state`` rows."""
     f = fleet(world)
-    status = gather_by_day(lambda t: status_on(world, t), idx, day)
+    status = state[:, 0]
     return pa.Table.from_arrays(
         [
             pa.array(f.ids[idx].astype(np.int32)),
