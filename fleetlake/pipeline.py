@@ -249,7 +249,7 @@ def _run(
 
 def run_demo(config: Config, directory: Path, sf: float, echo: Callable[[str], None]) -> None:
     """The quick start: a small lake, validated, its KPIs, a warehouse with history, a replay of
-    real-time events, a report.
+    real-time events compacted into the lake and loaded into the warehouse, a report.
 
     Everything goes under ``directory`` so the demo never touches the profile's own lake. Postgres
     is loaded and cross-checked only when a DSN is configured.
@@ -259,6 +259,7 @@ def run_demo(config: Config, directory: Path, sf: float, echo: Callable[[str], N
     from fleetlake.report import build_report
     from fleetlake.report.validation import validation_for_report
     from fleetlake.serverless.demo import demo_summary as serverless_summary
+    from fleetlake.warehouse.service import demo_events_summary
     from fleetlake.warehouse.service import demo_summary as warehouse_summary
 
     config = replace(
@@ -304,5 +305,6 @@ def run_demo(config: Config, directory: Path, sf: float, echo: Callable[[str], N
     results = directory / "reports"  # the replay's results, for the report's serverless section
     for line in serverless_summary(config, save_results=results / "replay.json").splitlines():
         echo(f"   {line}")
+    echo(f"   {demo_events_summary(config)}")  # the compacted events, in lake and warehouse
     out = build_report(config, directory / "report.html", results_dir=results)
     echo(f"== 6. report: {out}")

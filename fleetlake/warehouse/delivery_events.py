@@ -11,6 +11,8 @@ latest event; ``delivery_id`` drills across to ``fact_deliveries``.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pyarrow as pa
 
 from fleetlake.schema import DELIVERY_STATUSES, LAKE_UTC_OFFSET_HOURS
@@ -67,6 +69,6 @@ def stage_delivery_events(target: Target, rows: pa.Table) -> int:
     )
 
 
-def insert_delivery_events(target: Target, run_id: int, started) -> None:
+def insert_delivery_events(target: Target, run_id: int, started: datetime) -> None:
     """Insert the staged events not yet loaded (inside the load's transaction)."""
     run_script(target, "delivery_events_insert.sql", [run_id, started])

@@ -158,3 +158,32 @@ def demo_summary(config: Config) -> str:
             f"{'yes' if current else 'no'}"
         )
     return "\n".join(lines)
+
+
+def demo_events_summary(config: Config) -> str:
+    """Load what ``compact`` added to the lake into the DuckDB warehouse (incrementally) and say
+    how many delivery events each holds: one line for the quick-start demo."""
+    from fleetlake.lake import open_lake
+
+    config = replace(config, warehouse_target="duckdb")
+    lake = open_lake(config.lake, endpoint_url=config.s3_endpoint_url)
+    in_lake = sum(p.rows for p in lake.partitions("delivery_events").values())
+    summary = load_warehouse(config)
+    target = open_target(config, must_exist=True)
+    try:
+        facts, deliveries, final = target.query(
+            "SELECT COUNT(*), COUNT(DISTINCT delivery_id), "
+            "COALESCE(SUM(CASE WHEN is_final THEN 1 ELSE 0 END), 0) FROM fact_delivery_events"
+        )[0]
+    finally:
+        target.close()
+    run = (
+        "nothing new to load"
+        if summary is None
+        else f"run {summary.run_id} inserted {summary.rows_inserted:,} rows"
+    )
+    return (
+        f"lake delivery_events: {in_lake:,} rows in {len(lake.partition_dates('delivery_events'))} "
+        f"partitions; warehouse {run}: fact_delivery_events {facts:,} rows "
+        f"({deliveries:,} deliveries, {final:,} final statuses)"
+    )
