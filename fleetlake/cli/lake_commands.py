@@ -147,9 +147,12 @@ def validate(app: AppContext, lake, as_json) -> None:
     """Check a lake: manifest, keys, point-in-time foreign keys, time order, weights, domains."""
     from fleetlake.lake import open_lake
     from fleetlake.lake.validate import validate_lake
+    from fleetlake.report.validation import save_validation
 
     config = app.config(lake=lake)
-    report = validate_lake(open_lake(config.lake, config.s3_endpoint_url))
+    opened = open_lake(config.lake, config.s3_endpoint_url)
+    report = validate_lake(opened)
+    save_validation(opened, report)  # the next `fleetlake report` of this content reuses it
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:

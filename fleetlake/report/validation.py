@@ -45,20 +45,32 @@ def _from_dict(document: dict) -> ValidationReport:
     )
 
 
-def validation_for_report(lake: Lake) -> ValidationReport:
-    """The saved result for this exact lake content, or a fresh ``validate_lake`` (then saved)."""
-    path = saved_result_path(lake)
-    key = fingerprint(lake)
+def saved_validation(lake: Lake) -> ValidationReport | None:
+    """The result saved for this exact lake content, if any."""
     try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        if saved.get("fingerprint") == key:
+        saved = json.loads(saved_result_path(lake).read_text(encoding="utf-8"))
+        if saved.get("fingerprint") == fingerprint(lake):
             return _from_dict(saved["report"])
     except (OSError, ValueError, KeyError, TypeError):
-        pass  # no usable saved result: validate again
-    report = validate_lake(lake)
+        pass  # no usable saved result
+    return None
+
+
+def save_validation(lake: Lake, report: ValidationReport) -> None:
+    """Remember ``report`` for this lake content (``fleetlake validate`` saves it too)."""
+    path = saved_result_path(lake)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"fingerprint": key, "report": report.to_dict()}), "utf-8")
+        document = {"fingerprint": fingerprint(lake), "report": report.to_dict()}
+        path.write_text(json.dumps(document), "utf-8")
     except OSError:
         pass  # a read-only lake still gets its report, only without the saved result
+
+
+def validation_for_report(lake: Lake) -> ValidationReport:
+    """The saved result for this exact lake content, or a fresh ``validate_lake`` (then saved)."""
+    report = saved_validation(lake)
+    if report is None:
+        report = validate_lake(lake)
+        save_validation(lake, report)
     return report

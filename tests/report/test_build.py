@@ -134,3 +134,27 @@ def test_cli_open_hands_the_file_to_the_browser(
     out = tmp_path / "r.html"
     code, _ = _run("--lake", str(tiny_lake), "--out", str(out), "--open")
     assert code == 0 and opened == [out.resolve().as_uri()]
+
+
+def test_a_report_after_validate_reuses_its_result_until_the_lake_changes(
+    tiny_lake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from fleetlake.pipeline import simulate_lake
+    from fleetlake.report import validation
+
+    lake = tmp_path / "lake"
+    shutil.copytree(tiny_lake, lake, ignore=shutil.ignore_patterns(".cache"))
+    assert CliRunner().invoke(main, ["validate", "--lake", str(lake)]).exit_code == 0
+    validated: list[str] = []
+    real = validation.validate_lake
+    monkeypatch.setattr(
+        validation, "validate_lake", lambda opened: validated.append(opened.uri) or real(opened)
+    )
+    assert validation.validation_for_report(open_lake(str(lake))).ok
+    assert validated == []  # `fleetlake validate` saved it: the report reads no partition
+    simulate_lake(str(lake), days=1)
+    assert validation.validation_for_report(open_lake(str(lake))).ok
+    assert validation.validation_for_report(open_lake(str(lake))).ok
+    assert len(validated) == 1  # a new day: validated once, then reused
