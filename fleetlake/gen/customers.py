@@ -6,7 +6,7 @@ by a per-customer stride), so ``dim_customer`` has real history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 import numpy as np
@@ -39,6 +39,21 @@ class Clientele:
     city_stride: np.ndarray
     moves: PeriodicSchedule
     name: pa.Array
+    # (move counts, cities) of the last ``cities`` answer: a day differs from the one before by
+    # the few customers who moved
+    _last: list = field(default_factory=list, init=False, repr=False, compare=False)
+
+    def cities(self, versions: np.ndarray) -> np.ndarray:
+        """City index (schema.CITIES, as int8) of every customer after ``versions`` moves."""
+        if self._last:
+            before, cities = self._last
+            moved = np.flatnonzero(versions != before)
+            cities = cities.copy()
+            cities[moved] = self.city_of_version(versions[moved], moved)
+        else:
+            cities = self.city_of_version(versions).astype(np.int8)
+        self._last[:] = [versions, cities]
+        return cities
 
     def city_of_version(
         self, version: int | np.ndarray, idx: np.ndarray | slice = slice(None)
@@ -116,7 +131,7 @@ def versions_on(world: World, t: int) -> np.ndarray:
 @lru_cache(maxsize=2)
 def cities_on(world: World, t: int) -> np.ndarray:
     """City index (schema.CITIES, as int8) of every customer at the end of day t."""
-    return clientele(world).city_of_version(versions_on(world, t)).astype(np.int8)
+    return clientele(world).cities(versions_on(world, t))
 
 
 def changed_on(world: World, t: int) -> np.ndarray:
