@@ -10,6 +10,7 @@ gateway can be killed while the data survives), and replays the lake's last days
 1. load: all events from ``--concurrency`` clients; prints events/s accepted (target >= 1,000)
    and latency percentiles per request, then checks zero loss: the distinct event ids in S3 are
    exactly the stream's, and DynamoDB ``deliveries_status`` holds every delivery's newest state;
+   then times ``compact`` into a scratch lake, and a second ``compact`` (nothing new to read);
 2. fault (``--fault-events``, fresh bucket and tables): kill -9 the gateway in the middle of a
    replay, restart it, replay everything again, ``compact`` into a scratch lake, and check that
    every event is in the lake exactly once and DynamoDB holds every delivery's newest state.
@@ -134,6 +135,20 @@ def load_phase(lake: Path, endpoint: str, stream: list[dict], args) -> bool:
     print(
         f"load: zero loss: S3 events == accepted events: {yes(s3_ok)}; "
         f"DynamoDB newest state of every delivery: {yes(dynamo_ok)}"
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        storage = LocalStorage(Path(scratch))
+        began = time.perf_counter()
+        first = compact(clients, storage)
+        full = time.perf_counter() - began
+        began = time.perf_counter()
+        again = compact(clients, storage)
+        rerun = time.perf_counter() - began
+    print(f"load: compact: {first.summary()} in {full:.2f} s")
+    print(
+        f"load: compact again: {again.raw_objects} objects read, {again.skipped_objects} already "
+        f"compacted, {sum(again.added.values())} rows added in {rerun:.2f} s "
+        f"({full / rerun:.0f}x faster than the first)"
     )
     rate = report.events_per_second
     print(
