@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from functools import lru_cache
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -31,8 +32,9 @@ PARQUET_OPTIONS = {
 }
 
 
-def _statistics_columns(table: pa.Table) -> list[str]:
-    return [f.name for f in table.schema if f.name.endswith("_id") or pa.types.is_temporal(f.type)]
+@lru_cache(maxsize=64)
+def _statistics_columns(schema: pa.Schema) -> list[str]:
+    return [f.name for f in schema if f.name.endswith("_id") or pa.types.is_temporal(f.type)]
 
 
 def partition_key(table: str, day: date, part: int | str = 0) -> str:
@@ -41,7 +43,8 @@ def partition_key(table: str, day: date, part: int | str = 0) -> str:
 
 def encode_parquet(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, write_statistics=_statistics_columns(table), **PARQUET_OPTIONS)
+    statistics = _statistics_columns(table.schema)
+    pq.write_table(table, sink, write_statistics=statistics, **PARQUET_OPTIONS)
     return sink.getvalue().to_pybytes()
 
 
