@@ -72,7 +72,8 @@ def _recreate(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
     for table in TABLES:
         con.execute(f"DROP TABLE IF EXISTS {_cached(table)}")
         spec = TABLES[table]
-        empty = pa.schema(list(spec.schema) + [pa.field(DAY, pa.date32())]).empty_table()
+        columns = pa.schema(list(spec.schema) + [pa.field(DAY, pa.date32())])
+        empty = pa.Table.from_batches([], columns)  # Schema.empty_table() imports pandas (0.4 s)
         con.register("_empty", empty)
         con.execute(f"CREATE TABLE {_cached(table)} AS SELECT * FROM _empty")
         con.unregister("_empty")

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
+import numpy as np
 import pyarrow as pa
 
 from fleetlake import schema
@@ -21,6 +22,7 @@ from fleetlake.lake.verify import decode_partition, read_files
 
 SAMPLE = 3
 DATE_FIELD = pa.field(schema.PARTITION_COLUMN, pa.date32())
+EPOCH = date(1970, 1, 1)  # day 0 of Arrow's date32
 
 
 @dataclass(frozen=True)
@@ -323,8 +325,9 @@ def _read_checked(
     parts = sorted(lake.partitions(spec.name).items())
     contents = read_files(lake.storage, [part.file for _, part in parts])
     columns = _checked_columns(spec)
-    checked = pa.schema([spec.schema.field(c) for c in columns])
-    tables = [checked.append(DATE_FIELD).empty_table()]
+    # from_batches, not Schema.empty_table(), which imports pandas (0.4 s) for nothing.
+    tables = [pa.Table.from_batches([], pa.schema([spec.schema.field(c) for c in columns]))]
+    days: list[tuple[date, int]] = []
     for (day, part), data in zip(parts, contents, strict=True):
         report.rows[spec.name] = report.rows.get(spec.name, 0) + part.rows
         report.partitions[spec.name] = report.partitions.get(spec.name, 0) + 1
@@ -332,5 +335,15 @@ def _read_checked(
         if problem:
             problems.append(f"{part.file} {problem}")
             continue
-        tables.append(table.append_column(DATE_FIELD, pa.array([day] * len(table), pa.date32())))
-    return pa.concat_tables(tables)
+        tables.append(table)
+        days.append((day, table.num_rows))
+    return pa.concat_tables(tables).append_column(DATE_FIELD, _partition_dates(days))
+
+
+def _partition_dates(days: list[tuple[date, int]]) -> pa.Array:
+    """Each partition's date, repeated for its rows. Built from a numpy buffer: ``pa.array`` of
+    Python dates imports pandas (0.4 s), which nothing else in ``validate`` needs."""
+    ordinals = np.repeat(
+        np.array([(day - EPOCH).days for day, _ in days], np.int32), [n for _, n in days]
+    )
+    return pa.Array.from_buffers(pa.date32(), len(ordinals), [None, pa.py_buffer(ordinals)])
