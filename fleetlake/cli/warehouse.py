@@ -1,4 +1,4 @@
-"""``fleetlake warehouse load`` and ``fleetlake warehouse status``."""
+"""``fleetlake warehouse load``, ``status`` and ``unlock``."""
 
 from __future__ import annotations
 
@@ -114,3 +114,24 @@ def status(app, target: str | None, warehouse_path: str | None, as_json: bool) -
     click.echo("rows:")
     for table, count in info["rows"].items():
         click.echo(f"  {table:<16} {count:>12,}")
+
+
+@warehouse.command("unlock")
+@TARGET_OPTION
+@PATH_OPTION
+@pass_app
+@handle_errors
+def unlock(app, target: str | None, warehouse_path: str | None) -> None:
+    """Release the load lock left by a load that died (Snowflake).
+
+    Only for a load you know is dead: a Snowflake lock whose heartbeat stopped is also taken over
+    by the next load after 5 minutes. DuckDB's lock is released by the OS with its process.
+    """
+    from fleetlake.warehouse import unlock_warehouse
+
+    config = app.config(warehouse_target=target, warehouse_path=warehouse_path)
+    released = unlock_warehouse(config)
+    if released is None:
+        click.echo(f"warehouse ({config.warehouse_target}): no load holds the lock")
+    else:
+        click.echo(f"warehouse ({config.warehouse_target}): released the lock held by {released}")

@@ -9,6 +9,11 @@ Targets: ``duckdb`` (a local file, the default) and ``snowflake`` (see ``targets
 
 from __future__ import annotations
 
-from fleetlake.warehouse.service import demo_summary, load_warehouse, warehouse_status
+from fleetlake.warehouse.service import (
+    demo_summary,
+    load_warehouse,
+    unlock_warehouse,
+    warehouse_status,
+)
 
-__all__ = ["demo_summary", "load_warehouse", "warehouse_status"]
+__all__ = ["demo_summary", "load_warehouse", "unlock_warehouse", "warehouse_status"]

@@ -119,6 +119,20 @@ def warehouse_status(
         target.close()
 
 
+def unlock_warehouse(config: Config, *, target_options: dict[str, Any] | None = None) -> str | None:
+    """Release the load lock a dead load left behind; describe its holder (None: it was free).
+
+    Snowflake: clears the ``etl_lock`` row (a lock whose heartbeat stopped is also taken over by
+    the next load after ``LOCK_EXPIRY_SECONDS``). DuckDB: the OS releases the lock with its
+    process, so there is never one to clear; a load still running is reported as an error.
+    """
+    target = open_target(config, **{"must_exist": True, **(target_options or {})})
+    try:
+        return target.unlock()
+    finally:
+        target.close()
+
+
 def demo_summary(config: Config) -> str:
     """Build (or update) the DuckDB warehouse from the config's lake; show a few SCD2 histories.
 

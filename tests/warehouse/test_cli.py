@@ -114,3 +114,22 @@ def test_a_non_numeric_snowflake_port_is_one_line(monkeypatch):
         connection_parameters(Config())
     monkeypatch.setenv("SNOWFLAKE_PORT", "443")
     assert connection_parameters(Config())["port"] == 443
+
+
+def test_unlock_on_duckdb_has_nothing_to_release_and_never_breaks_a_running_load(
+    warehouse_lake: Path, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "wh.duckdb")
+    assert (
+        run("warehouse", "load", "--lake", str(warehouse_lake), "--warehouse-path", path).exit_code
+        == 0
+    )
+    free = run("warehouse", "unlock", "--warehouse-path", path)
+    assert (free.exit_code, free.output) == (0, "warehouse (duckdb): no load holds the lock\n")
+    holder = DuckDBTarget(path)
+    try:
+        with holder.lock():
+            busy = run("warehouse", "unlock", "--warehouse-path", path)
+    finally:
+        holder.close()
+    assert busy.exit_code == 1 and "another warehouse load is running" in busy.output

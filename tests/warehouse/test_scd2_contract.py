@@ -439,6 +439,36 @@ def test_two_loads_at_once_the_second_refuses(target: Target) -> None:
         pass
 
 
+class LostConnection:
+    """Stands in for a database connection that dropped: every call fails."""
+
+    def __getattr__(self, name: str):
+        def fail(*args: object, **kwargs: object) -> None:
+            raise ConnectionError("connection lost")
+
+        return fail
+
+
+def test_a_failing_rollback_or_lock_release_never_hides_the_load_error(
+    target: Target, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The connection drops mid-load: rollback (and Snowflake's lock release) fail too, but the
+    error the user sees is the one that broke the load; the clean-up failures are logged."""
+    import logging
+
+    connection = target.con  # type: ignore[attr-defined]
+    try:
+        with caplog.at_level(logging.WARNING), pytest.raises(RuntimeError, match="load's error"):
+            with target.lock(), target.transaction():
+                target.con = LostConnection()  # type: ignore[attr-defined]
+                raise RuntimeError("the load's error")
+    finally:
+        target.con = connection  # type: ignore[attr-defined]
+    assert "roll back failed: connection lost" in caplog.text
+    if target.name == "snowflake":
+        assert "release the load lock failed: connection lost" in caplog.text
+
+
 def test_scd1_dimensions_overwrite_in_place_and_ignore_older_rows(target: Target) -> None:
     load(target, customers=rows("customers", {"customer_id": 1}, {"customer_id": 2}))
     keys = dict(target.query("SELECT customer_id, customer_key FROM dim_customer"))

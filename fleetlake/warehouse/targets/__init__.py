@@ -10,7 +10,8 @@ when their target is opened, so ``fleetlake --help`` never imports Snowflake.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Sequence
+import logging
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -50,6 +51,9 @@ class Target(Protocol):
     def lock(self) -> AbstractContextManager[None]:
         """Hold the warehouse's load lock; raise DatabaseError at once if another load holds it."""
 
+    def unlock(self) -> str | None:
+        """Release a lock left by a dead load; describe its holder (None: no lock was held)."""
+
     def close(self) -> None: ...
 
 
@@ -69,6 +73,16 @@ def open_target(config: Config, **options: Any) -> Target:
     module_name, class_name = spec.split(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     return cls.from_config(config, **options)
+
+
+def attempt(what: str, action: Callable[[], object]) -> None:
+    """Run a clean-up step (rollback, lock release) that must never hide the error being handled:
+    a failure is logged as a warning, not raised."""
+    try:
+        action()
+    except Exception as e:
+        text = str(e).strip().replace("\n", " ") or type(e).__name__
+        logging.getLogger("fleetlake.warehouse").warning("%s failed: %s", what, text)
 
 
 def split_statements(text: str) -> Iterator[str]:

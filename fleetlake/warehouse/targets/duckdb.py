@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from fleetlake.config import Config
 from fleetlake.errors import DatabaseError
+from fleetlake.warehouse.targets import attempt
 
 
 class DuckDBTarget:
@@ -92,7 +93,7 @@ class DuckDBTarget:
         try:
             yield
         except BaseException:
-            self.con.rollback()
+            attempt("DuckDB: roll back", self.con.rollback)  # the original error wins
             raise
         self.execute("COMMIT")
 
@@ -114,6 +115,14 @@ class DuckDBTarget:
             yield
         finally:
             os.close(fd)  # closing the descriptor releases the flock
+
+    def unlock(self) -> str | None:
+        """Nothing to release: the OS drops an ``flock`` when its process ends. A live holder is
+        reported as an error (a running load is never unlocked under its feet)."""
+        if self.path == ":memory:":
+            return None
+        with self.lock():
+            return None
 
     def close(self) -> None:
         self.con.close()

@@ -6,14 +6,21 @@ fleetlake.toml. Bulk loading is the idiomatic one: write Parquet, ``PUT`` it to 
 ``COPY INTO`` a transient staging table with ``MATCH_BY_COLUMN_NAME``. DDL commits implicitly in
 Snowflake, so staging happens before the load's transaction, which holds DML only.
 
-The load lock is a row in ``etl_lock`` claimed with one atomic UPDATE; a lock older than
-``STALE_LOCK_HOURS`` is considered abandoned by a crashed process and taken over.
+The load lock is a row in ``etl_lock`` claimed with one atomic UPDATE. It names its owner (user,
+host, pid) and carries a heartbeat, refreshed every ``HEARTBEAT_SECONDS`` from a second session
+while the load runs. A lock whose heartbeat is older than ``LOCK_EXPIRY_SECONDS`` belongs to a
+crashed process and is taken over by the next load; ``fleetlake warehouse unlock`` releases it at
+once. Before committing, a load checks (inside its transaction) that it still holds the lock.
 """
 
 from __future__ import annotations
 
+import getpass
+import logging
 import os
+import socket
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,8 +33,13 @@ import pyarrow.parquet as pq
 from fleetlake.config import Config
 from fleetlake.errors import ConfigError, DatabaseError
 from fleetlake.warehouse.model import portable_sql_type
+from fleetlake.warehouse.targets import attempt
 
-STALE_LOCK_HOURS = 6
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 60.0
+# A lock without a heartbeat for this long is abandoned (its process died) and is taken over.
+LOCK_EXPIRY_SECONDS = 300
 # SNOWFLAKE_<NAME> environment variables passed to connect() when no connections.toml entry is used.
 ENV_PARAMETERS = (
     "account",
@@ -77,18 +89,26 @@ class SnowflakeTarget:
         import snowflake.connector
 
         self._errors = snowflake.connector.errors
+        self._parameters = dict(parameters)  # the heartbeat opens its own session with them
+        self.con = self._connect()
+        self._stage = f"fleetlake_stage_{uuid.uuid4().hex[:8]}"
+        self._staging_tables: set[str] = set()
+        self._holder: str | None = None  # this load's id in etl_lock while it holds the lock
+
+    def _connect(self):
+        import snowflake.connector
+
+        parameters = dict(self._parameters)
         try:
             session = {**parameters.pop("session_parameters", {}), "TIMEZONE": "UTC"}
             parameters.setdefault("login_timeout", 20)
-            self.con = snowflake.connector.connect(
+            return snowflake.connector.connect(
                 **parameters, session_parameters=session, paramstyle="qmark", autocommit=True
             )
         except self._errors.Error as e:
             raise DatabaseError(f"cannot connect to Snowflake: {_describe(e)}") from e
         except Exception as e:  # connection-level failures (DNS, refused socket, bad config file)
             raise DatabaseError(f"cannot connect to Snowflake: {_describe(e)}") from e
-        self._stage = f"fleetlake_stage_{uuid.uuid4().hex[:8]}"
-        self._staging_tables: set[str] = set()
 
     @classmethod
     def from_config(cls, config: Config, **options: Any) -> SnowflakeTarget:
@@ -149,46 +169,137 @@ class SnowflakeTarget:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """Commit on success; on any error roll back, and the original error is what propagates
+        (a failing rollback on a broken connection is logged, never raised over it)."""
         self.con.autocommit(False)
         try:
             yield
+            self._check_lock_held()
         except BaseException:
-            self.con.rollback()
-            self.con.autocommit(True)
+            attempt("Snowflake: roll back", self.con.rollback)
+            attempt("Snowflake: restore autocommit", lambda: self.con.autocommit(True))
             raise
         try:
             self.con.commit()
         except self._errors.Error as e:
             raise DatabaseError(f"Snowflake: commit failed: {_describe(e)}") from e
         finally:
-            self.con.autocommit(True)
+            attempt("Snowflake: restore autocommit", lambda: self.con.autocommit(True))
 
-    @contextmanager
-    def lock(self) -> Iterator[None]:
-        holder = uuid.uuid4().hex
+    def _check_lock_held(self) -> None:
+        """Inside the load's transaction: still our lock? (Its row stays locked until commit, so
+        nobody can take it over between this check and the commit.)"""
+        if self._holder is None:
+            return
         self.execute(
-            "CREATE TABLE IF NOT EXISTS etl_lock (id INTEGER, holder VARCHAR, since TIMESTAMP)"
+            "UPDATE etl_lock SET heartbeat_at = CURRENT_TIMESTAMP() WHERE id = 1 AND holder = ?",
+            [self._holder],
         )
+        row = self.query("SELECT holder, owner FROM etl_lock WHERE id = 1")
+        if not row or row[0][0] != self._holder:
+            taker = row[0][1] if row and row[0][0] else "nobody (unlocked)"
+            raise DatabaseError(
+                f"this load lost the Snowflake lock to {taker} (no heartbeat for "
+                f"{LOCK_EXPIRY_SECONDS} s?); nothing was committed, run the load again"
+            )
+
+    def _lock_table(self) -> None:
+        self.execute(
+            "CREATE TABLE IF NOT EXISTS etl_lock (id INTEGER, holder VARCHAR, owner VARCHAR, "
+            "since TIMESTAMP, heartbeat_at TIMESTAMP)"
+        )
+        present = set(self.columns("etl_lock"))
+        for column in ("owner", "heartbeat_at"):  # a lock table from an older fleetlake
+            if column not in present:
+                kind = "VARCHAR" if column == "owner" else "TIMESTAMP"
+                self.execute(f"ALTER TABLE etl_lock ADD COLUMN {column} {kind}")
         self.execute(
             "INSERT INTO etl_lock (id, holder, since) SELECT 1, NULL, CURRENT_TIMESTAMP() "
             "WHERE NOT EXISTS (SELECT 1 FROM etl_lock)"
         )
-        self.execute(
-            "UPDATE etl_lock SET holder = ?, since = CURRENT_TIMESTAMP() WHERE id = 1 AND "
-            f"(holder IS NULL OR since < DATEADD(hour, -{STALE_LOCK_HOURS}, CURRENT_TIMESTAMP()))",
-            [holder],
+
+    def lock_owner(self) -> tuple[str | None, Any, Any]:
+        """(owner, since, last heartbeat) of the lock, owner None when free."""
+        rows = self.query(
+            "SELECT CASE WHEN holder IS NULL THEN NULL ELSE COALESCE(owner, holder) END, since, "
+            "COALESCE(heartbeat_at, since) FROM etl_lock WHERE id = 1"
         )
-        owner = self.query("SELECT holder, since FROM etl_lock WHERE id = 1")
-        if not owner or owner[0][0] != holder:
-            since = owner[0][1] if owner else "?"
+        return rows[0] if rows else (None, None, None)
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        holder = uuid.uuid4().hex
+        owner = f"{getpass.getuser()}@{socket.gethostname()} pid {os.getpid()}"
+        self._lock_table()
+        before = self.lock_owner()
+        self.execute(
+            "UPDATE etl_lock SET holder = ?, owner = ?, since = CURRENT_TIMESTAMP(), "
+            "heartbeat_at = CURRENT_TIMESTAMP() WHERE id = 1 AND (holder IS NULL OR "
+            "COALESCE(heartbeat_at, since) < "
+            f"DATEADD(second, -{int(LOCK_EXPIRY_SECONDS)}, CURRENT_TIMESTAMP()))",
+            [holder, owner],
+        )
+        current = self.query("SELECT holder FROM etl_lock WHERE id = 1")
+        if not current or current[0][0] != holder:
+            who, since, beat = self.lock_owner()
             raise DatabaseError(
-                f"another warehouse load holds the Snowflake lock (since {since} UTC); "
-                "retry when it has finished"
+                f"another warehouse load holds the Snowflake lock ({who}, since {since} UTC, last "
+                f"heartbeat {beat} UTC); retry when it has finished. If that load is dead, "
+                f"the lock is taken over {LOCK_EXPIRY_SECONDS} s after its last heartbeat, or "
+                "release it now with `fleetlake warehouse unlock`"
             )
+        if before[0] is not None:
+            log.warning(
+                "took over the Snowflake load lock abandoned by %s (last heartbeat %s UTC)",
+                before[0],
+                before[2],
+            )
+        self._holder = holder
+        stop = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(holder, stop), daemon=True)
+        beat.start()
         try:
             yield
         finally:
-            self.execute("UPDATE etl_lock SET holder = NULL WHERE id = 1 AND holder = ?", [holder])
+            stop.set()
+            beat.join()
+            self._holder = None
+            # Never raised over the load's own error; after a committed load, a lock left behind
+            # expires by itself (or `fleetlake warehouse unlock`).
+            attempt(
+                "Snowflake: release the load lock",
+                lambda: self.execute(
+                    "UPDATE etl_lock SET holder = NULL WHERE id = 1 AND holder = ?", [holder]
+                ),
+            )
+
+    def _heartbeat(self, holder: str, stop: threading.Event) -> None:
+        """Refresh the lock's heartbeat from a session of its own (the load's session may be
+        inside a transaction, where the update would stay invisible until it commits)."""
+        con = None
+        try:
+            while not stop.wait(HEARTBEAT_SECONDS):
+                con = con or self._connect()
+                con.cursor().execute(
+                    "UPDATE etl_lock SET heartbeat_at = CURRENT_TIMESTAMP() "
+                    "WHERE id = 1 AND holder = ?",
+                    [holder],
+                )
+        except Exception as e:  # the load goes on; the check before its commit catches a takeover
+            log.warning("Snowflake: lock heartbeat stopped: %s", _describe(e))
+        finally:
+            if con is not None:
+                attempt("Snowflake: close the heartbeat session", con.close)
+
+    def unlock(self) -> str | None:
+        """Release the lock whoever holds it; describe the holder it had (None: it was free)."""
+        if "etl_lock" not in self.tables():
+            return None
+        who, since, beat = self.lock_owner()
+        if who is None:
+            return None
+        self.execute("UPDATE etl_lock SET holder = NULL WHERE id = 1")
+        return f"{who}, since {since} UTC, last heartbeat {beat} UTC"
 
     def close(self) -> None:
         try:
