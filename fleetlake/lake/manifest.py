@@ -14,8 +14,10 @@ already compacted into them. They are not generated days, so they never move the
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from typing import Any, TypeVar
 
 from fleetlake.errors import ManifestError
 from fleetlake.lake.storage import Storage
@@ -23,6 +25,7 @@ from fleetlake.lake.storage import Storage
 LAKE_INFO_KEY = "_lake.json"
 MANIFEST_PREFIX = "_manifest"
 STREAM_PREFIX = f"{MANIFEST_PREFIX}/stream"
+Entry = TypeVar("Entry")
 
 
 @dataclass(frozen=True)
@@ -69,26 +72,22 @@ class DayEntry:
         return day_entry_key(self.day)
 
     def to_json(self) -> bytes:
-        data = {
-            "day": self.day.isoformat(),
-            "window_end": self.window_end.isoformat(),
-            "open_trips": self.open_trips,
-            "tables": _tables_to_json(self.tables),
-        }
-        return json.dumps(data, indent=1, sort_keys=True).encode()
+        return _entry_json(
+            self.day,
+            self.tables,
+            window_end=self.window_end.isoformat(),
+            open_trips=self.open_trips,
+        )
 
     @classmethod
     def from_json(cls, raw: bytes, where: str) -> DayEntry:
-        try:
-            data = json.loads(raw)
-            return cls(
-                date.fromisoformat(data["day"]),
-                date.fromisoformat(data["window_end"]),
-                int(data["open_trips"]),
-                _tables_from_json(data["tables"]),
-            )
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
-            raise ManifestError(f"{where} is corrupted ({type(e).__name__}: {e})") from None
+        return _parse_entry(
+            raw,
+            where,
+            lambda data, day, tables: cls(
+                day, date.fromisoformat(data["window_end"]), int(data["open_trips"]), tables
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -104,35 +103,42 @@ class StreamEntry:
         return stream_entry_key(self.day)
 
     def to_json(self) -> bytes:
-        data = {
-            "day": self.day.isoformat(),
-            "tables": _tables_to_json(self.tables),
-            "raw_keys": sorted(self.raw_keys),
-        }
-        return json.dumps(data, indent=1, sort_keys=True).encode()
+        return _entry_json(self.day, self.tables, raw_keys=sorted(self.raw_keys))
 
     @classmethod
     def from_json(cls, raw: bytes, where: str) -> StreamEntry:
-        try:
-            data = json.loads(raw)
-            return cls(
-                date.fromisoformat(data["day"]),
-                _tables_from_json(data["tables"]),
-                frozenset(str(k) for k in data["raw_keys"]),
-            )
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
-            raise ManifestError(f"{where} is corrupted ({type(e).__name__}: {e})") from None
+        return _parse_entry(
+            raw,
+            where,
+            lambda data, day, tables: cls(day, tables, frozenset(map(str, data["raw_keys"]))),
+        )
 
 
-def _tables_to_json(tables: dict[str, PartitionInfo]) -> dict[str, dict]:
-    return {
-        name: {"rows": info.rows, "sha256": info.sha256, "file": info.file}
-        for name, info in sorted(tables.items())
+def _entry_json(day: date, tables: dict[str, PartitionInfo], **fields: Any) -> bytes:
+    data = {
+        "day": day.isoformat(),
+        "tables": {
+            name: {"rows": info.rows, "sha256": info.sha256, "file": info.file}
+            for name, info in sorted(tables.items())
+        },
+        **fields,
     }
+    return json.dumps(data, indent=1, sort_keys=True).encode()
 
 
-def _tables_from_json(data: dict[str, dict]) -> dict[str, PartitionInfo]:
-    return {name: PartitionInfo(int(t["rows"]), t["sha256"], t["file"]) for name, t in data.items()}
+def _parse_entry(
+    raw: bytes, where: str, build: Callable[[dict, date, dict[str, PartitionInfo]], Entry]
+) -> Entry:
+    """Decode an entry: day and tables, then ``build`` the rest; ManifestError when corrupted."""
+    try:
+        data = json.loads(raw)
+        tables = {
+            name: PartitionInfo(int(t["rows"]), t["sha256"], t["file"])
+            for name, t in data["tables"].items()
+        }
+        return build(data, date.fromisoformat(data["day"]), tables)
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise ManifestError(f"{where} is corrupted ({type(e).__name__}: {e})") from None
 
 
 def day_entry_key(day: date) -> str:
