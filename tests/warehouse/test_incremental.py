@@ -126,6 +126,48 @@ def test_a_fact_table_from_an_older_release_is_upgraded_in_place(
     assert load_warehouse(config) is None
 
 
+def test_a_rewritten_partition_without_a_delivery_loses_its_fact(
+    lake_copy: Path, tmp_path: Path
+) -> None:
+    """A lake partition republished without one delivery (its manifest entry updated, as a
+    writer publishes): the next load re-reads the day and the fact of that delivery goes."""
+    import hashlib
+    import json
+
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    config = config_for(lake_copy, tmp_path)
+    load_warehouse(config)
+    day = "2024-01-10"
+    path = lake_copy / "deliveries" / f"date={day}" / "part-0.parquet"
+    deliveries = pq.read_table(path)
+    gone = deliveries["delivery_id"][0].as_py()
+    pq.write_table(deliveries.filter(pc.not_equal(deliveries["delivery_id"], gone)), path)
+    entry_path = lake_copy / "_manifest" / f"date={day}.json"
+    entry = json.loads(entry_path.read_text())
+    entry["tables"]["deliveries"].update(
+        rows=deliveries.num_rows - 1, sha256=hashlib.sha256(path.read_bytes()).hexdigest()
+    )
+    entry_path.write_text(json.dumps(entry))
+    summary = load_warehouse(config)
+    assert summary is not None and summary.partitions_read == 2  # the day's trips + deliveries
+    # Removed: 1; rewritten: the trip's other deliveries (their per-trip measures changed).
+    trip = deliveries["trip_id"][0].as_py()
+    siblings = pc.sum(pc.equal(deliveries["trip_id"], trip)).as_py() - 1
+    assert (summary.rows_inserted, summary.rows_updated) == (0, 1 + siblings)
+    target = DuckDBTarget(config.warehouse_path)
+    try:
+        assert target.query(
+            "SELECT COUNT(*) FROM fact_deliveries WHERE delivery_id = ?", [gone]
+        ) == [(0,)]
+        assert target.query(
+            "SELECT COUNT(*) FROM fact_deliveries WHERE partition_date = DATE '2024-01-10'"
+        ) == [(deliveries.num_rows - 1,)]
+    finally:
+        target.close()
+
+
 def test_corrupted_watermark_is_refused_and_nothing_changes(
     lake_copy: Path, tmp_path: Path
 ) -> None:
