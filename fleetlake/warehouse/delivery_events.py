@@ -6,7 +6,9 @@ delivery fact is the generated, planned-vs-actual record of each delivery, while
 events are what the devices reported and when. Keeping them apart keeps both facts additive and
 immutable: an event is inserted once (by ``event_id``) and never updated, so re-reading a
 compacted partition that grew adds only its new events. A delivery's real-time status is its
-latest event; ``delivery_id`` drills across to ``fact_deliveries``.
+latest event; ``delivery_id`` drills across to ``fact_deliveries``. Each event points to the
+vehicle version valid at its time; a version that arrives later (a back-dated change, or the
+vehicle's first version) re-points it, like ``fact_deliveries`` (``model.FACT_NATURAL_KEYS``).
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import pyarrow as pa
 
 from fleetlake.schema import DELIVERY_STATUSES, LAKE_UTC_OFFSET_HOURS
 from fleetlake.sql_files import read_sql
+from fleetlake.warehouse.model import EVENT_FACT_TABLE
 from fleetlake.warehouse.prepare import Prepared, _split, local_duckdb
 from fleetlake.warehouse.targets import Target, run_script
 
 SOURCE = "delivery_events"
-TABLE = "fact_delivery_events"
+TABLE = EVENT_FACT_TABLE
 STAGE = f"stg_{TABLE}"
 FINAL_STATUSES = ("delivered", "failed", "cancelled")
 STAGED_COLUMNS = (

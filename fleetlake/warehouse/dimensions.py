@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fleetlake.warehouse.model import DimSpec
+from fleetlake.warehouse.model import FACT_NATURAL_KEYS, DimSpec
 from fleetlake.warehouse.targets import Target, run_script, sql_text
 
 
@@ -69,7 +69,9 @@ def repoint_facts(target: Target, dim: DimSpec) -> None:
     """Move existing facts to the member or version valid at their event time after new rows
     arrived (found by natural id: facts on the unknown member included)."""
     script = "scd2_repoint_facts.sql" if dim.scd2 else "scd1_repoint_facts.sql"
-    run_script(target, script, **_identifiers(dim))
+    for fact, natural_keys in FACT_NATURAL_KEYS.items():
+        if dim.natural_key in natural_keys:
+            run_script(target, script, fact=fact, **_identifiers(dim))
 
 
 def apply_dimension(target: Target, dim: DimSpec, run_id: int) -> None:

@@ -99,12 +99,19 @@ DIM_CUSTOMER = DimSpec(
 
 DIMENSIONS: tuple[DimSpec, ...] = (DIM_VEHICLE, DIM_DRIVER, DIM_ROUTE, DIM_CUSTOMER)
 FACT_TABLE = "fact_deliveries"
+EVENT_FACT_TABLE = "fact_delivery_events"
+# The natural ids each fact carries beside its keys: a new dimension row re-points the facts that
+# carry its natural id (facts loaded on the unknown member, or before a back-dated version).
+FACT_NATURAL_KEYS: dict[str, tuple[str, ...]] = {
+    FACT_TABLE: ("vehicle_id", "driver_id", "route_id", "customer_id"),
+    EVENT_FACT_TABLE: ("vehicle_id",),
+}
 WAREHOUSE_TABLES = (
     "dim_date",
     "dim_time",
     *(d.table for d in DIMENSIONS),
     FACT_TABLE,
-    "fact_delivery_events",
+    EVENT_FACT_TABLE,
     "etl_runs",
     "etl_watermark",
     "etl_rejects",

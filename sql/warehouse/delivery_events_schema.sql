@@ -10,6 +10,7 @@ CREATE TABLE IF NOT EXISTS fact_delivery_events (
     date_key INTEGER NOT NULL,          -- local calendar day of the event
     time_key INTEGER NOT NULL,          -- local minute of the event
     vehicle_key BIGINT NOT NULL,        -- the reporting vehicle's version at the event; -1 unknown
+    vehicle_id INTEGER,                 -- its natural id: re-pointed when a new version arrives
     delivery_status VARCHAR NOT NULL,
     has_signature BOOLEAN,
     is_final BOOLEAN NOT NULL,          -- delivered, failed or cancelled

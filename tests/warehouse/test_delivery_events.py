@@ -90,6 +90,35 @@ def test_events_are_inserted_once_with_the_vehicle_version_at_their_time(target:
     ) == [(4, "d4-delivered")]
 
 
+def test_events_move_to_the_vehicle_version_that_arrives_after_them(target: Target):
+    apply_batch(
+        target,
+        Batch(
+            delivery_events=events(
+                ("e1", 1, "in_transit", datetime(2024, 1, 2, 8, 0), 1),
+                ("e2", 1, "delivered", datetime(2024, 1, 5, 8, 0), 1),
+            )
+        ),
+        Config(),
+    )
+
+    def statuses() -> list[tuple]:
+        return target.query(
+            "SELECT f.event_id, v.status FROM fact_delivery_events f "
+            "JOIN dim_vehicle v ON v.vehicle_key = f.vehicle_key ORDER BY f.event_id"
+        )
+
+    assert statuses() == [("e1", "Unknown"), ("e2", "Unknown")]  # loaded before the vehicle
+    first = rows("vehicles", {"vehicle_id": 1, "updated_at": datetime(2024, 1, 1)})
+    apply_batch(target, Batch(entities={"vehicles": first}), Config())
+    assert statuses() == [("e1", "active"), ("e2", "active")]
+    back_dated = rows(
+        "vehicles", {"vehicle_id": 1, "status": "maintenance", "updated_at": datetime(2024, 1, 4)}
+    )
+    apply_batch(target, Batch(entities={"vehicles": back_dated}), Config())
+    assert statuses() == [("e1", "active"), ("e2", "maintenance")]
+
+
 def test_a_duplicate_event_id_in_a_batch_is_rejected_loudly(target: Target):
     batch = events(
         ("e1", 1, "in_transit", datetime(2024, 1, 2, 8, 0), None),
