@@ -60,7 +60,10 @@ def viridis(t: float) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
-def _text(x: float, y: float, content: str, cls: str = "", anchor: str = "start", **attrs) -> str:
+def svg_text(
+    x: float, y: float, content: str, cls: str = "", anchor: str = "start", **attrs
+) -> str:
+    """A ``<text>`` element; ``attrs`` become attributes (``font_size`` -> ``font-size``)."""
     extra = "".join(f' {k.replace("_", "-")}="{escape(str(v))}"' for k, v in attrs.items())
     klass = f' class="{cls}"' if cls else ""
     return (
@@ -73,7 +76,8 @@ def _shorten(label: str, max_chars: int) -> str:
     return label if len(label) <= max_chars else label[: max_chars - 1] + "…"
 
 
-def _mark_attrs(series: str, label: str, value: float | None) -> str:
+def mark_attrs(series: str, label: str, value: float | None) -> str:
+    """The attributes of a data mark: the exact number it draws, for readers and tests."""
     shown = "" if value is None else repr(float(value))
     return (
         f' class="mark" data-series="{escape(series)}" data-label="{escape(label)}"'
@@ -81,7 +85,10 @@ def _mark_attrs(series: str, label: str, value: float | None) -> str:
     )
 
 
-def _svg(chart_id: str, title: str, description: str, height: float, body: list[str]) -> str:
+def svg_document(
+    chart_id: str, title: str, description: str, height: float, body: list[str]
+) -> str:
+    """One chart: an accessible ``<svg>`` with its title drawn and in ``<title>``/``<desc>``."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0f}" '
         f'width="{WIDTH}" height="{height:.0f}" role="img" class="chart" '
@@ -89,7 +96,7 @@ def _svg(chart_id: str, title: str, description: str, height: float, body: list[
         f'style="{FONT};font-size:12px;max-width:100%;height:auto">'
         f'<title id="{chart_id}-t">{escape(title)}</title>'
         f'<desc id="{chart_id}-d">{escape(description)}</desc>'
-        + _text(0, 18, title, "chart-title", font_size=15, font_weight=600)
+        + svg_text(0, 18, title, "chart-title", font_size=15, font_weight=600)
         + "".join(body)
         + "</svg>"
     )
@@ -102,7 +109,7 @@ def _legend(names: Sequence[str], x: float, y: float) -> list[str]:
             f'<rect x="{x:.1f}" y="{y - 9:.1f}" width="12" height="12" '
             f'fill="{PALETTE[i % len(PALETTE)]}"/>'
         )
-        parts.append(_text(x + 16, y + 1, name))
+        parts.append(svg_text(x + 16, y + 1, name))
         x += 16 + CHAR_PX * len(name) + 18
     return parts
 
@@ -150,12 +157,12 @@ def bar_chart(
             f'stroke="#d9d9d9"/>'
         )
         body.append(
-            _text(x_of(t), top + plot_h + 15, unit.tick(t, ticks[1] - ticks[0]), anchor="middle")
+            svg_text(x_of(t), top + plot_h + 15, unit.tick(t, ticks[1] - ticks[0]), anchor="middle")
         )
     for ci, category in enumerate(categories):
         y0 = top + ci * band + 4
         body.append(
-            f"<g>{_text(left - 6, y0 + band / 2, _shorten(category, LABEL_CHARS), anchor='end')}"
+            f"<g>{svg_text(left - 6, y0 + band / 2, _shorten(category, LABEL_CHARS), anchor='end')}"
             f"<title>{escape(category)}</title></g>"
         )
         offset = 0.0
@@ -168,21 +175,23 @@ def bar_chart(
             body.append(
                 f'<rect x="{x_a:.1f}" y="{y:.1f}" width="{max(x_b - x_a, 0.5):.1f}" '
                 f'height="{bar_h - 1}" fill="{PALETTE[si % len(PALETTE)]}"'
-                f"{_mark_attrs(s.name, category, value)}>"
+                f"{mark_attrs(s.name, category, value)}>"
                 f"<title>{escape(f'{category} · {s.name}: {unit.format(value)}')}</title></rect>"
             )
             if not stacked and per_band <= 2:  # thinner bars have no room for a label
-                body.append(_text(x_b + 4, y + bar_h - 4, unit.format(value), font_size=11))
+                body.append(svg_text(x_b + 4, y + bar_h - 4, unit.format(value), font_size=11))
             offset += v if stacked else 0.0
         if stacked:
-            body.append(_text(x_of(offset) + 4, y0 + bar_h - 4, unit.format(offset), font_size=11))
+            body.append(
+                svg_text(x_of(offset) + 4, y0 + bar_h - 4, unit.format(offset), font_size=11)
+            )
     body.append(
         f'<line x1="{x_of(0):.1f}" x2="{x_of(0):.1f}" y1="{top}" y2="{top + plot_h}" '
         f'stroke="#333"/>'
     )
-    body.append(_text(left + plot_w / 2, top + plot_h + 34, value_label, "axis-label", "middle"))
+    body.append(svg_text(left + plot_w / 2, top + plot_h + 34, value_label, "axis-label", "middle"))
     description = f"Bar chart: {value_label} for {len(categories)} categories."
-    return _svg(chart_id, title, description, top + plot_h + 44, body)
+    return svg_document(chart_id, title, description, top + plot_h + 44, body)
 
 
 def line_chart(
@@ -214,11 +223,13 @@ def line_chart(
             f'<line x1="{left}" x2="{left + plot_w}" y1="{y_of(t):.1f}" y2="{y_of(t):.1f}" '
             f'stroke="#d9d9d9"/>'
         )
-        body.append(_text(left - 6, y_of(t) + 4, unit.tick(t, ticks[1] - ticks[0]), anchor="end"))
+        body.append(
+            svg_text(left - 6, y_of(t) + 4, unit.tick(t, ticks[1] - ticks[0]), anchor="end")
+        )
     every = max(1, math.ceil(n / 12))
     for i, label in enumerate(x_labels):
         if i % every == 0:
-            body.append(_text(x_of(i), top + plot_h + 16, label, anchor="middle", font_size=11))
+            body.append(svg_text(x_of(i), top + plot_h + 16, label, anchor="middle", font_size=11))
     show_points = n <= 60
     for si, s in enumerate(series):
         colour = PALETTE[si % len(PALETTE)]
@@ -241,7 +252,7 @@ def line_chart(
             radius = 3 if show_points else 0
             body.append(
                 f'<circle cx="{x_of(i):.1f}" cy="{y_of(float(v)):.1f}" r="{radius}" '
-                f'fill="{colour}"{_mark_attrs(s.name, x_labels[i], v)}>'
+                f'fill="{colour}"{mark_attrs(s.name, x_labels[i], v)}>'
                 f"<title>{escape(f'{x_labels[i]} · {s.name}: {unit.format(v)}')}</title></circle>"
             )
     body.append(
@@ -249,9 +260,9 @@ def line_chart(
         f'<line x1="{left}" x2="{left + plot_w}" y1="{y_of(lo):.1f}" y2="{y_of(lo):.1f}" '
         f'stroke="#333"/>'
     )
-    body.append(_text(left + plot_w / 2, height - 10, x_label, "axis-label", "middle"))
+    body.append(svg_text(left + plot_w / 2, height - 10, x_label, "axis-label", "middle"))
     body.append(
-        _text(
+        svg_text(
             14,
             top + plot_h / 2,
             y_label,
@@ -261,7 +272,7 @@ def line_chart(
         )
     )
     description = f"Line chart: {y_label} by {x_label}, {len(series)} series."
-    return _svg(chart_id, title, description, height, body)
+    return svg_document(chart_id, title, description, height, body)
 
 
 def heatmap(
@@ -292,7 +303,7 @@ def heatmap(
     body: list[str] = []
     for r, (row_label, row) in enumerate(zip(row_labels, values, strict=True)):
         y = top + r * cell_h
-        body.append(_text(left - 6, y + cell_h / 2 + 4, row_label, anchor="end"))
+        body.append(svg_text(left - 6, y + cell_h / 2 + 4, row_label, anchor="end"))
         for c, v in enumerate(row):
             label = cell_labels[r][c] if cell_labels else f"{row_label} · {col_labels[c]}"
             if not label:
@@ -301,13 +312,13 @@ def heatmap(
             shown = "missing" if v is None else unit.format(v)
             body.append(
                 f'<rect x="{left + c * cell_w:.2f}" y="{y:.2f}" width="{cell_w - 1:.2f}" '
-                f'height="{cell_h - 1:.2f}" fill="{fill}"{_mark_attrs(title, label, v)}>'
+                f'height="{cell_h - 1:.2f}" fill="{fill}"{mark_attrs(title, label, v)}>'
                 f"<title>{escape(f'{label}: {shown}')}</title></rect>"
             )
     for c, col_label in enumerate(col_labels):
         if col_label:  # "" leaves a column unlabelled (a calendar labels quarters only)
             body.append(
-                _text(
+                svg_text(
                     left + (c + 0.5) * cell_w,
                     top + plot_h + 14,
                     col_label,
@@ -316,10 +327,12 @@ def heatmap(
                 )
             )
     body.append(
-        _text(left + (WIDTH - left - right) / 2, top + plot_h + 32, x_label, "axis-label", "middle")
+        svg_text(
+            left + (WIDTH - left - right) / 2, top + plot_h + 32, x_label, "axis-label", "middle"
+        )
     )
     body.append(
-        _text(
+        svg_text(
             12,
             top + plot_h / 2,
             y_label,
@@ -337,21 +350,21 @@ def heatmap(
         f'<defs><linearGradient id="{chart_id}-scale">{stops}</linearGradient></defs>'
         f'<rect x="{left}" y="{legend_y}" width="200" height="10" fill="url(#{chart_id}-scale)"/>'
     )
-    body.append(_text(left, legend_y + 24, unit.format(lo)))
-    body.append(_text(left + 200, legend_y + 24, unit.format(hi), anchor="end"))
+    body.append(svg_text(left, legend_y + 24, unit.format(lo)))
+    body.append(svg_text(left + 200, legend_y + 24, unit.format(hi), anchor="end"))
     if any(v is None for row in values for v in row):
         body.append(
             f'<rect x="{left + 240}" y="{legend_y}" width="10" height="10" fill="{MISSING_FILL}"/>'
-            + _text(left + 254, legend_y + 9, "missing")
+            + svg_text(left + 254, legend_y + 9, "missing")
         )
     description = f"Heatmap: {unit.symbol} by {y_label} and {x_label}."
-    return _svg(chart_id, title, description, legend_y + 34, body)
+    return svg_document(chart_id, title, description, legend_y + 34, body)
 
 
 def empty_chart(chart_id: str, title: str, message: str) -> str:
     """A chart frame that says why there is nothing to draw (e.g. no licence expires soon)."""
     body = [
         f'<rect x="0" y="30" width="{WIDTH}" height="60" fill="#f4f4f4"/>',
-        _text(WIDTH / 2, 65, message, "empty", "middle"),
+        svg_text(WIDTH / 2, 65, message, "empty", "middle"),
     ]
-    return _svg(chart_id, title, message, 96, body)
+    return svg_document(chart_id, title, message, 96, body)

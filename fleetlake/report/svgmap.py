@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from fleetlake.report.svg import PALETTE, _mark_attrs, _svg, _text, nice_ticks
+from fleetlake.report.svg import PALETTE, mark_attrs, nice_ticks, svg_document, svg_text
 
 LatLon = tuple[float, float]
 KM_PER_DEGREE = 111.2  # of latitude
@@ -118,7 +118,7 @@ def route_map(
                 f'<line x1="{left}" x2="{left + frame.width:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
                 f'stroke="#dde3e8"/>'
             )
-            body.append(_text(left - 6, y + 4, _degrees(lat, "N", "S"), anchor="end"))
+            body.append(svg_text(left - 6, y + 4, _degrees(lat, "N", "S"), anchor="end"))
     for lon in nice_ticks(frame.west, frame.east, count=3, whole=True):
         if frame.west <= lon <= frame.east:
             x = frame.x(lon)
@@ -126,7 +126,9 @@ def route_map(
                 f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + frame.height:.1f}" '
                 f'stroke="#dde3e8"/>'
             )
-            body.append(_text(x, top + frame.height + 16, _degrees(lon, "E", "W"), anchor="middle"))
+            body.append(
+                svg_text(x, top + frame.height + 16, _degrees(lon, "E", "W"), anchor="middle")
+            )
     for road in roads:
         body.append(
             f'<polyline points="{_polyline(frame, road)}" fill="none" stroke="{ROAD}" '
@@ -138,19 +140,19 @@ def route_map(
         body.append(
             f'<polyline points="{_polyline(frame, line.path)}" fill="none" stroke="{ROUTE}" '
             f'stroke-width="{width:.1f}" stroke-linejoin="round" stroke-opacity="0.8"'
-            f"{_mark_attrs(line_series, line.label, line.value)}>"
+            f"{mark_attrs(line_series, line.label, line.value)}>"
             f"<title>{escape(line.tooltip)}</title></polyline>"
         )
     for name, (lat, lon) in places.items():
         x, y = frame.x(lon), frame.y(lat)
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="{CITY}"/>')
-        body.append(_text(x + 8, y - 6, name, font_weight=600))
+        body.append(svg_text(x + 8, y - 6, name, font_weight=600))
     for point in points:
         lat, lon = point.position
         body.append(
             f'<circle cx="{frame.x(lon):.1f}" cy="{frame.y(lat):.1f}" r="5.5" fill="{ALERT}" '
             f'stroke="#fff" stroke-width="1.2"'
-            f"{_mark_attrs(point_series, point.label, point.value)}>"
+            f"{mark_attrs(point_series, point.label, point.value)}>"
             f"<title>{escape(point.tooltip)}</title></circle>"
         )
     bar_km = 100.0
@@ -160,13 +162,15 @@ def route_map(
     body.append(
         f'<line x1="{bar_right - bar_px:.1f}" x2="{bar_right:.1f}" y1="{bar_y:.1f}" '
         f'y2="{bar_y:.1f}" stroke="#333" stroke-width="3"/>'
-        + _text(bar_right, bar_y - 6, f"{bar_km:,.0f} km", anchor="end")
+        + svg_text(bar_right, bar_y - 6, f"{bar_km:,.0f} km", anchor="end")
     )
     body.append(
-        _text(left + frame.width / 2, top + frame.height + 36, "Longitude", "axis-label", "middle")
+        svg_text(
+            left + frame.width / 2, top + frame.height + 36, "Longitude", "axis-label", "middle"
+        )
     )
     body.append(
-        _text(
+        svg_text(
             14,
             top + frame.height / 2,
             "Latitude",
@@ -181,7 +185,7 @@ def route_map(
         f"Map of {len(places)} cities and {len(roads)} road routes: {len(lines)} routes with "
         f"{point_series}, {len(points)} {point_series} marked at their position."
     )
-    return _svg(chart_id, title, description, top + frame.height + 48, body)
+    return svg_document(chart_id, title, description, top + frame.height + 48, body)
 
 
 def _map_legend(x: float, y: float, line_series: str, point_series: str) -> list[str]:
@@ -203,5 +207,5 @@ def _map_legend(x: float, y: float, line_series: str, point_series: str) -> list
     ]
     parts = []
     for row, (symbol, text) in enumerate(entries):
-        parts += [symbol, _text(x + 38, y + 24 * row + 4, text)]
+        parts += [symbol, svg_text(x + 38, y + 24 * row + 4, text)]
     return parts
