@@ -9,7 +9,8 @@ For each sf, on the benchmark lake (generated once under the temp dir, seed 42, 
   and each KPI's median inside one warm connection (target at sf=1: <= 0.3 s for all 12);
 * PostgreSQL (``--dsn``, ``FLEETLAKE_TEST_PG_DSN`` or a throwaway cluster): ``pg load``, one
   warm-up, then the median of ``repeat`` runs of all 12 with the same SQL text, and the ratio
-  PostgreSQL / DuckDB (target at sf=10: >= 10x);
+  PostgreSQL / DuckDB (target at sf=10: >= 10x); of that, the time spent turning the fetched rows
+  into Arrow tables column-wise (``result_table``) against the per-cell loop it replaced;
 * with ``--explain DIR``: ``pg explain`` on that database, written to ``DIR/sf<sf>/``.
 """
 
@@ -21,12 +22,14 @@ import time
 from pathlib import Path
 from statistics import median
 
+import pyarrow as pa
 from bench_pg_load import ensure_lake, postgres
 
 from fleetlake.kpi import KPIS, run_kpis
 from fleetlake.kpi.cache import cache_file, create_views, open_cache
 from fleetlake.kpi.queries import bind, kpi_text, translate
-from fleetlake.kpi.run import DEFAULT_TOLERANCE_MINUTES, checked_as_of
+from fleetlake.kpi.run import DEFAULT_TOLERANCE_MINUTES, checked_as_of, result_table
+from fleetlake.oltp.connection import connect
 from fleetlake.oltp.explain import explain_kpis, write_report
 from fleetlake.oltp.load import load_lake
 
@@ -56,6 +59,42 @@ def per_kpi_duckdb(lake, repeat: int) -> dict[str, float]:
     return times
 
 
+class _Fetched:
+    """A cursor whose rows are already fetched: times the Arrow conversion alone."""
+
+    def __init__(self, description, rows: list[tuple]) -> None:
+        self.description, self.rows = description, rows
+
+    def fetchall(self) -> list[tuple]:
+        return self.rows
+
+
+def _per_cell(cursor) -> pa.Table:
+    """The per-cell loop ``result_table`` replaced (the baseline)."""
+    rows = cursor.fetchall()
+    names = [d.name for d in cursor.description]
+    return pa.table({n: pa.array([row[i] for row in rows]) for i, n in enumerate(names)})
+
+
+def postgres_conversion(lake, dsn: str, repeat: int) -> tuple[float, float, int]:
+    """Median seconds to convert all 12 fetched results: column-wise, per cell; and the cells."""
+    as_of = checked_as_of(None, lake.manifest.start, lake.manifest.end)
+    with connect(dsn, autocommit=True) as con:
+        fetched = []
+        for name in KPIS:
+            sql = kpi_text(name)
+            params = bind(sql, as_of, DEFAULT_TOLERANCE_MINUTES)
+            cursor = con.execute(translate(sql, "postgres"), params)
+            fetched.append(_Fetched(cursor.description, cursor.fetchall()))
+    cells = sum(len(f.rows) * len(f.description) for f in fetched)
+    for f in fetched:
+        assert result_table(f) == _per_cell(f)
+    rounds = 20 * repeat  # one conversion takes milliseconds: repeat enough to see it
+    column_wise = _timed(lambda: [result_table(f) for f in fetched], rounds)
+    per_cell = _timed(lambda: [_per_cell(f) for f in fetched], rounds)
+    return column_wise, per_cell, cells
+
+
 def bench(sf: float, lake_path: Path | None, repeat: int, dsn: str, explain: Path | None) -> None:
     lake = ensure_lake(sf, lake_path)
     shutil.rmtree(cache_file(lake).parent, ignore_errors=True)
@@ -79,6 +118,11 @@ def bench(sf: float, lake_path: Path | None, repeat: int, dsn: str, explain: Pat
     print(
         f"sf={sf:g} PostgreSQL: all 12 KPIs {pg:.3f} s (median of {repeat}); "
         f"DuckDB is {pg / warm:.1f}x faster"
+    )
+    column_wise, per_cell, cells = postgres_conversion(lake, dsn, repeat)
+    print(
+        f"sf={sf:g} PostgreSQL: results to Arrow ({cells:,} cells) {column_wise * 1000:.2f} ms "
+        f"column-wise vs {per_cell * 1000:.2f} ms per cell ({per_cell / column_wise:.2f}x)"
     )
     if explain:
         report = explain_kpis(dsn, repeat=repeat)
