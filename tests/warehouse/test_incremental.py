@@ -94,27 +94,36 @@ def test_incremental_loads_equal_one_full_load(lake_copy: Path, tmp_path: Path) 
     assert status["rows"]["fact_deliveries"] == deliveries
 
 
+@pytest.mark.parametrize(
+    "which", ["duckdb", pytest.param("snowflake", marks=pytest.mark.snowflake)]
+)
 def test_a_fact_table_from_an_older_release_is_upgraded_in_place(
-    warehouse_lake: Path, tmp_path: Path
+    which: str, warehouse_lake: Path, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """A warehouse whose facts lack the natural ids and source partition gains them on the next
     load: every event partition is re-read once, facts are rewritten with their keys kept."""
-    from fleetlake.warehouse.load import ADDED_FACT_COLUMNS
+    from dataclasses import replace
 
-    config = config_for(warehouse_lake, tmp_path)
-    load_warehouse(config)
-    target = DuckDBTarget(config.warehouse_path)
+    from fleetlake.warehouse.load import ADDED_FACT_COLUMNS
+    from fleetlake.warehouse.targets import open_target
+
+    config, options = config_for(warehouse_lake, tmp_path), {}
+    if which == "snowflake":
+        config = replace(config, warehouse_target="snowflake")
+        options = {"connection": request.getfixturevalue("snowflake_connection")}
+    load_warehouse(config, target_options=options)
     keys = "SELECT delivery_id, delivery_key, vehicle_key, driver_key FROM fact_deliveries"
+    target = open_target(config, **options)
     try:
         before = sorted(target.query(keys)), target.query(FACT_CONTENT)
         for column, _ in ADDED_FACT_COLUMNS:
             target.execute(f"ALTER TABLE fact_deliveries DROP COLUMN {column}")
     finally:
         target.close()
-    summary = load_warehouse(config)
+    summary = load_warehouse(config, target_options=options)
     assert summary is not None and summary.rows_inserted == 0
     assert summary.rows_updated == len(before[0])  # every fact rewritten once, none added
-    target = DuckDBTarget(config.warehouse_path)
+    target = open_target(config, **options)
     try:
         assert (sorted(target.query(keys)), target.query(FACT_CONTENT)) == before
         assert target.query(
@@ -123,7 +132,7 @@ def test_a_fact_table_from_an_older_release_is_upgraded_in_place(
         ) == [(0,)]
     finally:
         target.close()
-    assert load_warehouse(config) is None
+    assert load_warehouse(config, target_options=options) is None
 
 
 def test_a_rewritten_partition_without_a_delivery_loses_its_fact(
