@@ -209,9 +209,8 @@ class SnowflakeTarget:
             "since TIMESTAMP, heartbeat_at TIMESTAMP)"
         )
         present = set(self.columns("etl_lock"))
-        for column in ("owner", "heartbeat_at"):  # a lock table from an older fleetlake
-            if column not in present:
-                kind = "VARCHAR" if column == "owner" else "TIMESTAMP"
+        for column, kind in (("owner", "VARCHAR"), ("heartbeat_at", "TIMESTAMP")):
+            if column not in present:  # a lock table from an older fleetlake
                 self.execute(f"ALTER TABLE etl_lock ADD COLUMN {column} {kind}")
         self.execute(
             "INSERT INTO etl_lock (id, holder, since) SELECT 1, NULL, CURRENT_TIMESTAMP() "
@@ -229,7 +228,7 @@ class SnowflakeTarget:
     @contextmanager
     def lock(self) -> Iterator[None]:
         holder = uuid.uuid4().hex
-        owner = f"{getpass.getuser()}@{socket.gethostname()} pid {os.getpid()}"
+        owner = f"{_user()}@{socket.gethostname()} pid {os.getpid()}"
         self._lock_table()
         before = self.lock_owner()
         self.execute(
@@ -308,6 +307,13 @@ class SnowflakeTarget:
             self.con.close()
         except self._errors.Error:
             pass  # the session ends anyway; leftover staging tables are replaced next load
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (e.g. a container without a passwd entry)
+        return "?"
 
 
 def _describe(error: BaseException) -> str:
