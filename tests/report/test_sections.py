@@ -218,6 +218,7 @@ def test_absent_or_corrupt_saved_results(tmp_path: Path) -> None:
         {"accepted": 3, "rejections": {"lat": "n/a"}},
         {"accepted": 3, "events_per_second": "fast"},
         {"accepted": 3, "rejections": [1]},
+        {"accepted": 3, "alerts": [{"route_id": 1, "lat": "north"}]},
         {"kpis": "none"},
     ):
         bad.write_text(json.dumps(wrong))
