@@ -127,13 +127,10 @@ def _register_partitions(
     con: duckdb.DuckDBPyConnection, lake: Lake, table: str, since: date, until: date | None
 ) -> None:
     """View ``_new`` over the table's partitions in [since, until), scanned without loading them
-    into memory: DuckDB's own Parquet reader for a local lake (several times faster over many
-    small files), a pyarrow dataset for S3."""
-    from fleetlake.lake.storage import LocalStorage
-
-    if isinstance(lake.storage, LocalStorage):
-        files = ", ".join("'" + f.replace("'", "''") + "'" for f in lake.files(table, since, until))
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _new AS SELECT * FROM read_parquet([{files}])")
+    into memory: DuckDB's own Parquet reader for a local lake, a pyarrow dataset for S3."""
+    scan = lake.parquet_scan(table, since, until)
+    if scan:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _new AS SELECT * FROM {scan}")
     else:
         con.register("_new", lake.dataset(table, since=since, until=until))
 

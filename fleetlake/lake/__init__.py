@@ -112,20 +112,29 @@ class Lake:
         con.register("history", self.read_verified(table) if verified else self.read(table))
         return con.sql(f"{state}\nORDER BY {spec.id_column}").to_arrow_table()
 
+    def parquet_scan(
+        self, table: str, since: date | None = None, until: date | None = None
+    ) -> str | None:
+        """DuckDB ``read_parquet([...])`` over the table's partition files in [since, until) of a
+        local lake: DuckDB's own reader is several times faster over many small files than a
+        pyarrow dataset. None for an S3 lake (scan ``dataset``) or when there is no file."""
+        files = self.files(table, since, until)
+        if not isinstance(self.storage, LocalStorage) or not files:
+            return None
+        return "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "])"
+
     def register_duckdb(
         self, con: duckdb.DuckDBPyConnection, as_of: datetime | None = None
     ) -> None:
         """Create views: event tables, entity current state, ``<entity>_history`` change logs."""
         for name, spec in ALL_TABLES.items():
             source = spec.all_rows_view
-            files = self.files(name)
-            if isinstance(self.storage, LocalStorage) and files:
-                listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-                con.execute(
-                    f"CREATE OR REPLACE VIEW {source} AS SELECT * FROM read_parquet([{listed}])"
-                )
+            scan = self.parquet_scan(name)
+            if scan:
+                con.execute(f"CREATE OR REPLACE VIEW {source} AS SELECT * FROM {scan}")
                 continue
             relation = f"__lake_{name}"
+            files = self.files(name)
             con.register(relation, self.dataset(name) if files else spec.schema.empty_table())
             con.execute(f"CREATE OR REPLACE VIEW {source} AS SELECT * FROM {relation}")
         for spec in ENTITY_TABLES:
