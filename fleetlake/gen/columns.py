@@ -15,6 +15,16 @@ import pyarrow.compute as pc
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
+def _four_digit_words() -> np.ndarray:
+    """The ASCII digits of 0000..9999, four bytes each, as one uint32 word per number."""
+    n = np.arange(10_000)
+    digits = np.stack([n // 1000, n // 100 % 10, n // 10 % 10, n % 10], axis=1) + ord("0")
+    return digits.astype(np.uint8).view(np.uint32).reshape(-1)
+
+
+_FOUR_DIGITS = _four_digit_words()
+
+
 def decimal_from_cents(cents: np.ndarray, type_: pa.Decimal128Type, mask=None) -> pa.Array:
     """Exact decimal(p, 2) values from integer cents (no float rounding on the way)."""
     cents = np.ascontiguousarray(cents, dtype=np.int64)
@@ -45,13 +55,28 @@ def day_start_seconds(day: date) -> int:
 
 
 def padded(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
-    """``prefix`` + zero-padded ``numbers``, e.g. EMP000042."""
-    digits = pc.utf8_lpad(
-        pc.cast(pa.array(np.asarray(numbers, dtype=np.int64)), pa.string()),
-        width=width,
-        padding="0",
+    """``prefix`` + zero-padded ``numbers``, e.g. EMP000042 (ASCII prefix, numbers >= 0).
+
+    When every number fits the width, all values have the same length and the strings are one
+    numpy block of characters, with no per-value formatting; a wider number keeps all its digits.
+    """
+    numbers = np.asarray(numbers, dtype=np.int64)
+    if numbers.max(initial=0) >= 10**width:
+        digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), width=width, padding="0")
+        return pc.binary_join_element_wise(prefix, digits, "")
+    size = len(prefix) + width
+    chars = np.empty((len(numbers), size), dtype=np.uint8)
+    chars[:, : len(prefix)] = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
+    groups = -(-width // 4)  # four digits at a time, right to left, from a table
+    digits = np.empty((len(numbers), groups), dtype=np.uint32)
+    for g in range(groups - 1, -1, -1):
+        digits[:, g] = _FOUR_DIGITS[numbers % 10_000]
+        numbers = numbers // 10_000
+    chars[:, len(prefix) :] = digits.view(np.uint8).reshape(-1, 4 * groups)[:, 4 * groups - width :]
+    offsets = np.arange(0, (len(numbers) + 1) * size, size, dtype=np.int32)
+    return pa.StringArray.from_buffers(
+        len(numbers), pa.py_buffer(offsets), pa.py_buffer(chars.reshape(-1))
     )
-    return pc.binary_join_element_wise(prefix, digits, "")
 
 
 def join(*parts: pa.Array | str) -> pa.Array:

@@ -42,6 +42,31 @@ class Clientele:
     # (move counts, cities) of the last ``cities`` answer: a day differs from the one before by
     # the few customers who moved
     _last: list = field(default_factory=list, init=False, repr=False, compare=False)
+    _book: list = field(default_factory=list, init=False, repr=False, compare=False)
+
+    def address_book(self, homes: int) -> pa.Array:
+        """Every customer's street address in each of their first ``homes`` homes or more, home
+        after home (home v of customer i at v * customers + i); grows, never shrinks."""
+        if not self._book or len(self._book[0]) < homes * len(self.ids):
+            have = len(self._book[0]) // len(self.ids) if self._book else 0
+            more = [self._street_addresses(v) for v in range(have, homes)]
+            self._book[:] = [pa.concat_arrays(self._book + more)]
+        return self._book[0]
+
+    def _street_addresses(self, version: int) -> pa.Array:
+        """Street address of every customer in its ``version``-th home."""
+        u = [uniform(self.seed, f"customers.address{i}", self.ids, version) for i in range(4)]
+        return join(
+            pick(STREET_TYPES, u[0] * len(STREET_TYPES)),
+            " ",
+            number_strings(1 + u[1] * 180),
+            " # ",
+            number_strings(1 + u[2] * 120),
+            "-",
+            number_strings(1 + u[3] * 99),
+            ", ",
+            pick(CITIES, self.city_of_version(version)),
+        )
 
     def cities(self, versions: np.ndarray) -> np.ndarray:
         """City index (schema.CITIES, as int8) of every customer after ``versions`` moves."""
@@ -93,33 +118,11 @@ def clientele(world: World) -> Clientele:
     return Clientele(seed, ids, kind, home, stride, moves, name)
 
 
-@lru_cache(maxsize=32)
-def _addresses(world: World, version: int) -> pa.Array:
-    """Street address of every customer in its ``version``-th home (built once per version)."""
-    c = clientele(world)
-    u = [uniform(c.seed, f"customers.address{i}", c.ids, version) for i in range(4)]
-    return join(
-        pick(STREET_TYPES, u[0] * len(STREET_TYPES)),
-        " ",
-        number_strings(1 + u[1] * 180),
-        " # ",
-        number_strings(1 + u[2] * 120),
-        "-",
-        number_strings(1 + u[3] * 99),
-        ", ",
-        pick(CITIES, c.city_of_version(version)),
-    )
-
-
 def addresses(world: World, idx: np.ndarray, version: np.ndarray) -> pa.Array:
     """Street address of customers ``idx`` (0-based) in their ``version``-th home."""
-    order = np.argsort(version, kind="stable")
-    parts = [
-        _addresses(world, int(v)).take(pa.array(idx[order][version[order] == v]))
-        for v in np.unique(version)
-    ]
-    combined = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
-    return combined.take(pa.array(np.argsort(order, kind="stable")))
+    c = clientele(world)
+    book = c.address_book(int(version.max(initial=0)) + 1)
+    return book.take(pa.array(version * len(c.ids) + idx))
 
 
 @lru_cache(maxsize=4)
