@@ -81,6 +81,7 @@ class EventUniforms:
     def __init__(self, seed: int, tag: str, ids: np.ndarray) -> None:
         self.seed, self.tag, self.ids = seed, tag, ids
         self._table = np.empty((len(ids), 0))
+        self._everyone = np.arange(len(ids))
 
     def __call__(self, k: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Draws for event ``k`` of the entities at ``rows`` (all entities when None)."""
@@ -88,5 +89,5 @@ class EventUniforms:
         if needed > self._table.shape[1]:
             size = max(64, 1 << (needed - 1).bit_length())
             self._table = uniform(self.seed, self.tag, self.ids[:, None], np.arange(size)[None, :])
-        rows = np.arange(len(self.ids)) if rows is None else rows
-        return self._table[rows, k]
+        rows = self._everyone if rows is None else rows
+        return self._table.reshape(-1)[rows * self._table.shape[1] + k]  # a flat take: faster
