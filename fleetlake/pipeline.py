@@ -213,7 +213,12 @@ def _run(
     progress: Progress | None,
 ) -> list[DayEntry]:
     workers = workers or os.cpu_count() or 1
-    chunk = max(1, min(30, len(to_write) // (workers * 4) or 1))
+    # At most 30 days a job, at least 4 jobs a worker, and a multiple of the worker count: no
+    # worker is left alone with the last job.
+    n = len(to_write)
+    count = max(-(-n // 30), min(n, workers * 4))
+    count = -(-count // workers) * workers
+    groups = [to_write[i * n // count : (i + 1) * n // count] for i in range(count)]
     jobs = [
         PublishJob(
             uri,
@@ -223,7 +228,8 @@ def _run(
             tuple(group),
             tuple(existing.get(world.day(t)) for t in group),
         )
-        for group in (to_write[i : i + chunk] for i in range(0, len(to_write), chunk))
+        for group in groups
+        if group
     ]
     entries: list[DayEntry] = []
     done = 0
