@@ -7,6 +7,7 @@ trips still under way — the end of the window.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +46,9 @@ class EntityChanges:
     state: np.ndarray  # what changes, one row per entity row (see each module's ``state``)
     seconds: np.ndarray  # updated_at, seconds since 1970
 
+    def __len__(self) -> int:
+        return len(self.idx)
+
 
 def _entity_changes(world: World, name: str, t: int) -> EntityChanges:
     module = ENTITY_MODULES[name]
@@ -67,8 +71,9 @@ def _entity_changes(world: World, name: str, t: int) -> EntityChanges:
     return concat_days([snapshot, changes])
 
 
-def _cut(world: World, name: str, build, drawn: list, counts: list[int]) -> list[pa.Table]:
-    """Build one table for the block's draws and slice it into days."""
+def _cut(name: str, build: Callable, drawn: list) -> list[pa.Table]:
+    """Build one table for the block's per-day draws and slice it into days."""
+    counts = [len(d) for d in drawn]
     if sum(counts) == 0:
         return [TABLES[name].schema.empty_table()] * len(counts)
     return split_days(build(concat_days(drawn)), counts)
@@ -89,37 +94,15 @@ def generate_days(world: World, days: range, window_end: int) -> list[dict[str, 
         for name, found in changes.items():
             found.append(_entity_changes(world, name, t))
         due.append(maintenance.due(world, t))
-    blocks = {
-        name: _cut(
-            world,
-            name,
-            lambda c, module=ENTITY_MODULES[name]: module.rows(world, c.idx, c.state, c.seconds),
-            found,
-            [len(c.idx) for c in found],
-        )
+    builders = {
+        name: (lambda c, m=ENTITY_MODULES[name]: m.rows(world, c.idx, c.state, c.seconds), found)
         for name, found in changes.items()
+    } | {
+        "trips": (lambda p: trips.table(p, np.concatenate(arrivals), as_of), plans),
+        "deliveries": (lambda d: deliveries.table(world, d), drawn),
+        "maintenance": (lambda m: maintenance.table(world, m), due),
     }
-    blocks["trips"] = _cut(
-        world,
-        "trips",
-        lambda p: trips.table(p, np.concatenate(arrivals), as_of),
-        plans,
-        [p.size for p in plans],
-    )
-    blocks["deliveries"] = _cut(
-        world,
-        "deliveries",
-        lambda d: deliveries.table(world, d),
-        drawn,
-        [len(d.trip_id) for d in drawn],
-    )
-    blocks["maintenance"] = _cut(
-        world,
-        "maintenance",
-        lambda m: maintenance.table(world, m),
-        due,
-        [len(m.ids) for m in due],
-    )
+    blocks = {name: _cut(name, build, parts) for name, (build, parts) in builders.items()}
     return [{name: tables[i] for name, tables in blocks.items()} for i in range(len(days))]
 
 

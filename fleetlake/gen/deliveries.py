@@ -45,11 +45,14 @@ class DeliveryDraws:
     state: np.ndarray  # index into schema.DELIVERY_STATUSES
     signed: np.ndarray
 
+    def __len__(self) -> int:
+        return len(self.trip_id)
+
 
 def draw(world: World, t: int, plan: TripPlan, as_of: int) -> tuple[DeliveryDraws, np.ndarray]:
     """(deliveries, arrival second of every trip) for day t's plan."""
     rng = day_rng(world.seed, "deliveries", world.day(t))
-    n, counts = plan.size, plan.deliveries
+    n, counts = len(plan), plan.deliveries
     m = int(counts.sum())
     trip = np.repeat(np.arange(n), counts)
     first_of_trip = np.cumsum(counts) - counts

@@ -41,6 +41,9 @@ class MaintenanceDue:
     idx: np.ndarray  # 0-based vehicle index
     k: np.ndarray  # the event's number in the vehicle's schedule
 
+    def __len__(self) -> int:
+        return len(self.ids)
+
 
 def due(world: World, t: int) -> MaintenanceDue:
     """The maintenance events of day t."""

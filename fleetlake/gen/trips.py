@@ -42,8 +42,7 @@ class TripPlan:
     fuel_cents: np.ndarray
     deliveries: np.ndarray  # deliveries per trip, summing to 4 x trips
 
-    @property
-    def size(self) -> int:
+    def __len__(self) -> int:
         return len(self.departure)
 
 
@@ -102,7 +101,7 @@ def table(plan: TripPlan, arrival: np.ndarray, as_of: int) -> pa.Table:
     money = TRIPS.schema.field("fuel_consumed_liters").type
     return pa.Table.from_arrays(
         [
-            pa.array((plan.first_id + np.arange(plan.size)).astype(np.int32)),
+            pa.array((plan.first_id + np.arange(len(plan))).astype(np.int32)),
             pa.array((plan.vehicle_index + 1).astype(np.int32)),
             pa.array((plan.driver_index + 1).astype(np.int32)),
             pa.array((plan.route_index + 1).astype(np.int32)),
