@@ -10,7 +10,8 @@ stored state update nothing and raise nothing.
 The alert row is written first, as pending, with the exact SNS message; it is marked published only
 after SNS accepted it. A failed publish leaves it pending (the ingest still succeeds: the alert is
 recorded), and ``publish_pending_alerts`` (run by ``fleetlake compact``) sends it later: delivery
-is at least once, subscribers deduplicate by ``alert_id``.
+is at least once, subscribers deduplicate by ``alert_id``. With no topic configured there is
+nothing to publish: the row is written as published and nothing is ever pending.
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def raise_alert(clients: Clients, ping: GpsPing, est: Estimate) -> dict[str, Any
     pending = {
         "subject": f"Vehicle {ping.vehicle_id} off route {ping.route_id}",
         "message": json.dumps(alert),
-        "published": False,
+        "published": not clients.names.topic_arn,
     }
     try:
         clients.dynamodb.put_item(
@@ -144,18 +145,17 @@ def raise_alert(clients: Clients, ping: GpsPing, est: Estimate) -> dict[str, Any
         if is_conditional_failure(e):
             return None
         raise
-    publish_alert(clients, alert["alert_id"], pending["subject"], pending["message"])
+    if not pending["published"]:
+        publish_alert(clients, alert["alert_id"], pending["subject"], pending["message"])
     log.info("route deviation alert %s (%.1f km)", alert["alert_id"], est.off_route_km)
     return alert
 
 
 def publish_alert(clients: Clients, alert_id: str, subject: str, message: str) -> bool:
-    """Publish a recorded alert on SNS, then mark its row published; False if SNS refused it
-    (or no topic is configured), leaving the row pending."""
+    """Publish a recorded alert on SNS, then mark its row published; False if SNS refused it,
+    leaving the row pending."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    if not clients.names.topic_arn:
-        return False
     try:
         clients.sns.publish(TopicArn=clients.names.topic_arn, Subject=subject, Message=message)
     except (BotoCoreError, ClientError) as e:
@@ -174,8 +174,10 @@ def publish_pending_alerts(clients: Clients) -> tuple[int, int]:
     """Retry every alert whose SNS publish failed; returns (published now, still pending).
 
     A filtered scan of ``alerts_history``: alerts are rare, and this runs with compaction, not
-    per event.
+    per event. Without a topic nothing is pending (alerts are stored as published): no scan.
     """
+    if not clients.names.topic_arn:
+        return 0, 0
     paginator = clients.dynamodb.get_paginator("scan")
     published = failed = 0
     for page in paginator.paginate(

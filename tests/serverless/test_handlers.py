@@ -296,6 +296,30 @@ def test_an_alert_sns_refused_stays_pending_and_is_published_by_the_retry(aws):
     assert publish_pending_alerts(aws) == (0, 0)  # published once, never again
 
 
+def test_without_a_topic_alerts_are_stored_published_and_nothing_is_pending(aws):
+    from dataclasses import replace
+
+    from fleetlake.serverless.ingest import ingest_batch
+    from fleetlake.serverless.resources import Clients
+    from fleetlake.serverless.tracking import publish_pending_alerts
+
+    silent = Clients(replace(aws.names, topic_arn=None))
+    off = (HONDA[0] + 0.3, HONDA[1] + 0.3)
+    result = ingest_batch(silent, [gps("p0", *HONDA, T0), gps("p1", *off, T1)])
+    assert len(result.alerts) == 1
+    (row,) = scan(aws, aws.names.alerts_table)
+    assert row["published"] is True  # nothing to publish: never reported as pending
+    assert publish_pending_alerts(silent) == (0, 0)
+    aws.dynamodb.update_item(  # a row left pending by an earlier setup with a topic
+        TableName=aws.names.alerts_table,
+        Key={"alert_id": {"S": row["alert_id"]}},
+        UpdateExpression="SET published = :no",
+        ExpressionAttributeValues={":no": {"BOOL": False}},
+    )
+    assert publish_pending_alerts(silent) == (0, 0)  # no topic: no scan, nothing to retry
+    assert publish_pending_alerts(aws) == (1, 0)
+
+
 def test_api_key_is_required_when_configured(aws, monkeypatch):
     monkeypatch.setenv("FLEETLAKE_API_KEY", "s3cret")
     batch = [delivery("d1", 5, "pending", T0)]
