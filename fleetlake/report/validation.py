@@ -2,8 +2,9 @@
 
 ``validate_lake`` reads every partition, which takes far longer than the rest of the report.
 Its result depends only on the lake's content, which the manifest fingerprints (a sha256 per
-partition), so the report keeps the last result next to the KPI cache and reuses it while the
-manifest is unchanged: after the first build, the data-quality section costs no scan.
+partition, generated and compacted real-time alike), and on the rules, so the report keeps the
+last result next to the KPI cache and reuses it while both are unchanged: after the first build,
+the data-quality section costs no scan.
 """
 
 from __future__ import annotations
@@ -12,18 +13,30 @@ import hashlib
 import json
 from pathlib import Path
 
+import fleetlake
 from fleetlake.kpi.cache import cache_file
 from fleetlake.lake import Lake
+from fleetlake.lake import validate as rules
 from fleetlake.lake.validate import ValidationReport, Violation, validate_lake
 
 
+def rules_version() -> str:
+    """fleetlake's release and the text of every rule: a result saved under other rules (an older
+    release, an edited rule) is never reused."""
+    text = repr((rules.RULES, rules.AGGREGATE_RULES, rules.DELIVERIES_OUTSIDE_THEIR_PARTITION))
+    return f"{fleetlake.__version__}|{hashlib.sha256(text.encode()).hexdigest()}"
+
+
 def fingerprint(lake: Lake) -> str:
-    """A hash of the lake's identity and of every partition's content hash."""
+    """A hash of the rules, the lake's identity and every partition's content hash (generated
+    tables and the compacted real-time ones, which ``validate_lake`` checks too)."""
     m = lake.manifest
-    digest = hashlib.sha256(f"{m.seed}|{m.sf}|{m.start}|{m.generator_version}".encode())
-    for table, days in sorted(m.partitions.items()):
-        for day, info in sorted(days.items()):
-            digest.update(f"|{table}|{day}|{info.sha256}".encode())
+    identity = f"{rules_version()}|{m.seed}|{m.sf}|{m.start}|{m.generator_version}"
+    digest = hashlib.sha256(identity.encode())
+    for kind, partitions in (("gen", m.partitions), ("stream", m.stream_partitions)):
+        for table, days in sorted(partitions.items()):
+            for day, info in sorted(days.items()):
+                digest.update(f"|{kind}|{table}|{day}|{info.sha256}".encode())
     return digest.hexdigest()
 
 

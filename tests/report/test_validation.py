@@ -1,0 +1,73 @@
+"""The saved validation result: reused only for the same lake content under the same rules."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+import fleetlake
+from fleetlake.lake import open_lake
+from fleetlake.lake import validate as lake_validate
+from fleetlake.lake.storage import LocalStorage
+from fleetlake.lake.writer import write_stream_day
+from fleetlake.report import validation
+from fleetlake.schema import DELIVERY_EVENTS
+
+
+@pytest.fixture
+def validated_lake(tiny_lake: Path, tmp_path: Path) -> Path:
+    """A copy of the tiny lake whose (clean) validation result is saved."""
+    lake = tmp_path / "lake"
+    shutil.copytree(tiny_lake, lake, ignore=shutil.ignore_patterns(".cache"))
+    opened = open_lake(str(lake))
+    validation.save_validation(opened, lake_validate.validate_lake(opened))
+    assert validation.saved_validation(open_lake(str(lake))) is not None
+    return lake
+
+
+def test_compacted_events_invalidate_the_saved_result(validated_lake: Path) -> None:
+    day = date(2024, 1, 2)
+    bad = pa.Table.from_pylist(
+        [
+            {
+                "event_id": "e1",
+                "delivery_id": 999_999,  # no such delivery
+                "delivery_status": "lost",  # outside the domain
+                "event_time": datetime(2024, 1, 2, 9),
+                "recipient_signature": None,
+                "vehicle_id": 1,
+            }
+        ],
+        schema=DELIVERY_EVENTS.schema,
+    )
+    write_stream_day(LocalStorage(validated_lake), day, {"delivery_events": bad}, frozenset({"k1"}))
+    report = validation.validation_for_report(open_lake(str(validated_lake)))
+    violations = {v.rule: (v.count, v.examples) for v in report.violations}
+    assert violations == {
+        "delivery_events.delivery exists": (1, ("e1",)),
+        "delivery_events.delivery_status domain": (1, ("e1",)),
+    }
+    assert report.rows["delivery_events"] == 1
+
+
+def test_new_rules_or_release_invalidate_the_saved_result(
+    validated_lake: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        lake_validate,
+        "RULES",
+        (*lake_validate.RULES, ("trips.none departs at all", "trips", "TRUE", "trip_id")),
+    )
+    report = validation.validation_for_report(open_lake(str(validated_lake)))
+    assert [v.rule for v in report.violations] == ["trips.none departs at all"]
+    monkeypatch.undo()
+    assert validation.saved_validation(open_lake(str(validated_lake))) is None  # rules changed
+    opened = open_lake(str(validated_lake))
+    validation.save_validation(opened, lake_validate.validate_lake(opened))
+    assert validation.saved_validation(open_lake(str(validated_lake))) is not None
+    monkeypatch.setattr(fleetlake, "__version__", "999.0.0")
+    assert validation.saved_validation(open_lake(str(validated_lake))) is None  # new release
