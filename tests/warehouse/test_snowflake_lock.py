@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,7 +17,11 @@ from fleetlake.config import Config
 from fleetlake.errors import DatabaseError
 from fleetlake.warehouse import unlock_warehouse
 from fleetlake.warehouse.targets import snowflake as snowflake_target
-from fleetlake.warehouse.targets.snowflake import LOCK_EXPIRY_SECONDS, SnowflakeTarget
+from fleetlake.warehouse.targets.snowflake import (
+    HEARTBEAT_TIMEOUT_SECONDS,
+    LOCK_EXPIRY_SECONDS,
+    SnowflakeTarget,
+)
 
 pytestmark = pytest.mark.snowflake
 
@@ -33,6 +39,59 @@ def held_by_another(target: SnowflakeTarget, heartbeat_seconds_ago: int) -> None
         "WHERE id = 1",
         [DEAD_OWNER],
     )
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+class HeartbeatSession:
+    """The heartbeat's session, made to hang (until ``unblock``) or to fail its statements."""
+
+    def __init__(self, session: Any, failure: Exception | None = None) -> None:
+        self.session, self.failure = session, failure
+        self.hung, self.unblock, self.closed = threading.Event(), threading.Event(), False
+
+    def cursor(self) -> HeartbeatSession:
+        return self
+
+    def execute(self, *_: Any) -> None:
+        if self.failure is not None:
+            raise self.failure
+        self.hung.set()
+        self.unblock.wait(60)
+
+    def close(self) -> None:
+        self.closed = True
+        self.session.close()
+
+
+class HeartbeatLogins:
+    """Spies on connect(): the heartbeat's logins (those with a LOCK_TIMEOUT) and their sessions;
+    ``fail`` sends them to a closed port, ``wrap`` replaces the session the heartbeat gets."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import snowflake.connector
+
+        self.parameters: list[dict[str, Any]] = []
+        self.sessions: list[Any] = []
+        self.fail = False
+        self.wrap: Callable[[Any], Any] = lambda session: session
+        real = snowflake.connector.connect
+
+        def connect(**parameters: Any) -> Any:
+            if "LOCK_TIMEOUT" not in parameters.get("session_parameters", {}):
+                return real(**parameters)
+            self.parameters.append(parameters)
+            if self.fail:
+                return real(**{**parameters, "port": 9, "login_timeout": 2})
+            self.sessions.append(self.wrap(real(**parameters)))
+            return self.sessions[-1]
+
+        monkeypatch.setattr(snowflake.connector, "connect", connect)
 
 
 @pytest.fixture
@@ -68,6 +127,34 @@ def test_a_dead_loads_lock_is_taken_over_after_its_heartbeat_expires(
     assert target.query("SELECT holder FROM etl_lock") == [(None,)]  # released after use
 
 
+def test_a_lock_released_while_it_is_examined_is_claimed_without_a_takeover_warning(
+    target: SnowflakeTarget,
+    snowflake_connection: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The dead-looking holder releases normally right after its owner was read: no false alarm."""
+    held_by_another(target, heartbeat_seconds_ago=LOCK_EXPIRY_SECONDS + 60)
+    other = SnowflakeTarget(snowflake_connection)
+    read = target.query
+
+    def query_then_release(sql: str, params: Any = None) -> list[tuple]:
+        rows = read(sql, params)
+        if "COALESCE(owner, holder)" in sql:
+            other.execute("UPDATE etl_lock SET holder = NULL WHERE holder = 'other'")
+        return rows
+
+    monkeypatch.setattr(target, "query", query_then_release)
+    try:
+        with caplog.at_level(logging.WARNING):
+            with target.lock():
+                owner = read("SELECT owner FROM etl_lock")[0][0]
+    finally:
+        other.close()
+    assert owner != DEAD_OWNER and " pid " in owner
+    assert "took over" not in caplog.text
+
+
 def test_the_heartbeat_keeps_a_long_load_alive(
     target: SnowflakeTarget, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -77,6 +164,78 @@ def test_the_heartbeat_keeps_a_long_load_alive(
         time.sleep(1.5)
         later = target.query("SELECT heartbeat_at FROM etl_lock")[0][0]
     assert later > first
+
+
+def test_the_heartbeat_session_opens_with_the_lock_with_lock_and_statement_timeouts(
+    target: SnowflakeTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logins = HeartbeatLogins(monkeypatch)
+    logins.wrap = HeartbeatSession  # records its closing
+    with target.lock():
+        assert len(logins.parameters) == 1  # before any work, not a minute into the load
+        assert not logins.sessions[0].closed
+    session = logins.parameters[0]["session_parameters"]
+    assert session["LOCK_TIMEOUT"] == session["STATEMENT_TIMEOUT_IN_SECONDS"] == 30
+    assert session["TIMEZONE"] == "UTC"
+    assert logins.sessions[0].closed
+
+
+def test_a_heartbeat_login_failure_stops_the_load_before_any_work(
+    target: SnowflakeTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logins = HeartbeatLogins(monkeypatch)
+    logins.fail = True
+    worked = False
+    with pytest.raises(DatabaseError) as failed:
+        with target.lock():
+            worked = True
+    message = str(failed.value)
+    assert message.startswith("cannot connect to Snowflake: ")
+    assert "keeps the load lock alive); nothing was loaded" in message
+    assert "externalbrowser" in message and "key-pair" in message
+    assert not worked
+    assert target.query("SELECT holder FROM etl_lock") == [(None,)]  # released
+
+
+def test_a_stopped_heartbeat_fails_the_load_at_commit(
+    target: SnowflakeTarget, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from snowflake.connector.errors import OperationalError
+
+    monkeypatch.setattr(snowflake_target, "HEARTBEAT_SECONDS", 0.1)
+    expired = OperationalError(msg="Authentication token has expired.")
+    logins = HeartbeatLogins(monkeypatch)
+    logins.wrap = lambda session: HeartbeatSession(session, failure=expired)
+    target.execute("CREATE TABLE probe (x INTEGER)")
+    with caplog.at_level(logging.WARNING):
+        with target.lock():
+            wait_for(lambda: "lock heartbeat stopped" in caplog.text)
+            stopped = "the Snowflake lock heartbeat stopped .*Authentication token has expired"
+            with pytest.raises(DatabaseError, match=stopped):
+                with target.transaction():
+                    target.execute("INSERT INTO probe VALUES (1)")
+    assert target.query("SELECT COUNT(*) FROM probe") == [(0,)]
+    assert target.query("SELECT holder FROM etl_lock") == [(None,)]
+
+
+def test_a_hung_heartbeat_does_not_hold_up_the_end_of_the_load(
+    target: SnowflakeTarget, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(snowflake_target, "HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr(snowflake_target, "HEARTBEAT_TIMEOUT_SECONDS", 0.5)
+    logins = HeartbeatLogins(monkeypatch)
+    logins.wrap = HeartbeatSession
+    try:
+        with caplog.at_level(logging.WARNING):
+            with target.lock():
+                wait_for(logins.sessions[0].hung.is_set)
+                started = time.monotonic()
+            assert time.monotonic() - started < 10
+    finally:
+        logins.sessions[0].unblock.set()
+    assert "the lock heartbeat did not stop within 0.5 s" in caplog.text
+    assert target.query("SELECT holder FROM etl_lock") == [(None,)]
+    assert HEARTBEAT_TIMEOUT_SECONDS == 30  # the real value, restored
 
 
 def test_unlock_releases_a_dead_loads_lock_at_once(

@@ -8,9 +8,11 @@ Snowflake, so staging happens before the load's transaction, which holds DML onl
 
 The load lock is a row in ``etl_lock`` claimed with one atomic UPDATE. It names its owner (user,
 host, pid) and carries a heartbeat, refreshed every ``HEARTBEAT_SECONDS`` from a second session
-while the load runs. A lock whose heartbeat is older than ``LOCK_EXPIRY_SECONDS`` belongs to a
-crashed process and is taken over by the next load; ``fleetlake warehouse unlock`` releases it at
-once. Before committing, a load checks (inside its transaction) that it still holds the lock.
+opened with the lock (so a login that cannot be repeated fails before any work) while the load
+runs. A lock whose heartbeat is older than ``LOCK_EXPIRY_SECONDS`` belongs to a crashed process and
+is taken over by the next load; ``fleetlake warehouse unlock`` releases it at once. Before
+committing, a load checks (inside its transaction) that it still holds the lock and that its
+heartbeat never stopped.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import os
 import socket
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -38,6 +41,14 @@ from fleetlake.warehouse.targets import attempt
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 60.0
+# The heartbeat session's statements give up after this long (waiting for the row lock included),
+# and the load waits no longer for the heartbeat thread to stop. Passed at login: fakesnow rejects
+# ALTER SESSION SET of them, and accepts (and ignores) them as session parameters.
+HEARTBEAT_TIMEOUT_SECONDS = 30
+HEARTBEAT_SESSION = {
+    "LOCK_TIMEOUT": HEARTBEAT_TIMEOUT_SECONDS,
+    "STATEMENT_TIMEOUT_IN_SECONDS": HEARTBEAT_TIMEOUT_SECONDS,
+}
 # A lock without a heartbeat for this long is abandoned (its process died) and is taken over.
 LOCK_EXPIRY_SECONDS = 300
 # SNOWFLAKE_<NAME> environment variables passed to connect() when no connections.toml entry is used.
@@ -94,13 +105,18 @@ class SnowflakeTarget:
         self._stage = f"fleetlake_stage_{uuid.uuid4().hex[:8]}"
         self._staging_tables: set[str] = set()
         self._holder: str | None = None  # this load's id in etl_lock while it holds the lock
+        self._heartbeat: _Heartbeat | None = None  # while the lock is held
 
-    def _connect(self):
+    def _connect(self, session_parameters: dict[str, Any] | None = None):
         import snowflake.connector
 
         parameters = dict(self._parameters)
         try:
-            session = {**parameters.pop("session_parameters", {}), "TIMEZONE": "UTC"}
+            session = {
+                **parameters.pop("session_parameters", {}),
+                "TIMEZONE": "UTC",
+                **(session_parameters or {}),
+            }
             parameters.setdefault("login_timeout", 20)
             return snowflake.connector.connect(
                 **parameters, session_parameters=session, paramstyle="qmark", autocommit=True
@@ -187,10 +203,15 @@ class SnowflakeTarget:
             attempt("Snowflake: restore autocommit", lambda: self.con.autocommit(True))
 
     def _check_lock_held(self) -> None:
-        """Inside the load's transaction: still our lock? (Its row stays locked until commit, so
-        nobody can take it over between this check and the commit.)"""
+        """Inside the load's transaction: still our lock, kept alive all along? (Its row stays
+        locked until commit, so nobody can take it over between this check and the commit.)"""
         if self._holder is None:
             return
+        if self._heartbeat is not None and self._heartbeat.failure:
+            raise DatabaseError(
+                f"the Snowflake lock heartbeat stopped ({self._heartbeat.failure}), so another "
+                "load could take this one's lock over; nothing was committed, run the load again"
+            )
         self.execute(
             "UPDATE etl_lock SET heartbeat_at = CURRENT_TIMESTAMP() WHERE id = 1 AND holder = ?",
             [self._holder],
@@ -230,16 +251,7 @@ class SnowflakeTarget:
         holder = uuid.uuid4().hex
         owner = f"{_user()}@{socket.gethostname()} pid {os.getpid()}"
         self._lock_table()
-        before = self.lock_owner()
-        self.execute(
-            "UPDATE etl_lock SET holder = ?, owner = ?, since = CURRENT_TIMESTAMP(), "
-            "heartbeat_at = CURRENT_TIMESTAMP() WHERE id = 1 AND (holder IS NULL OR "
-            "COALESCE(heartbeat_at, since) < "
-            f"DATEADD(second, -{int(LOCK_EXPIRY_SECONDS)}, CURRENT_TIMESTAMP()))",
-            [holder, owner],
-        )
-        current = self.query("SELECT holder FROM etl_lock WHERE id = 1")
-        if not current or current[0][0] != holder:
+        if not self._claim(holder, owner):
             who, since, beat = self.lock_owner()
             raise DatabaseError(
                 f"another warehouse load holds the Snowflake lock ({who}, since {since} UTC, last "
@@ -247,48 +259,68 @@ class SnowflakeTarget:
                 f"the lock is taken over {LOCK_EXPIRY_SECONDS} s after its last heartbeat, or "
                 "release it now with `fleetlake warehouse unlock`"
             )
-        if before[0] is not None:
-            log.warning(
-                "took over the Snowflake load lock abandoned by %s (last heartbeat %s UTC)",
-                before[0],
-                before[2],
-            )
+        try:
+            session = self._connect(HEARTBEAT_SESSION)
+        except DatabaseError as e:
+            self._release(holder)
+            raise DatabaseError(
+                f"{e} (the second session that keeps the load lock alive); nothing was loaded. "
+                "An interactive login (externalbrowser, MFA) must be able to log in twice without "
+                "a prompt: cache its token (client_store_temporary_credential, "
+                "client_request_mfa_token) or use key-pair authentication"
+            ) from e
         self._holder = holder
-        stop = threading.Event()
-        beat = threading.Thread(target=self._heartbeat, args=(holder, stop), daemon=True)
-        beat.start()
+        self._heartbeat = _Heartbeat(session, holder)
         try:
             yield
         finally:
-            stop.set()
-            beat.join()
+            self._heartbeat.stop()
+            self._heartbeat = None
             self._holder = None
-            # Never raised over the load's own error; after a committed load, a lock left behind
-            # expires by itself (or `fleetlake warehouse unlock`).
-            attempt(
-                "Snowflake: release the load lock",
-                lambda: self.execute(
-                    "UPDATE etl_lock SET holder = NULL WHERE id = 1 AND holder = ?", [holder]
-                ),
-            )
+            self._release(holder)
 
-    def _heartbeat(self, holder: str, stop: threading.Event) -> None:
-        """Refresh the lock's heartbeat from a session of its own (the load's session may be
-        inside a transaction, where the update would stay invisible until it commits)."""
-        con = None
-        try:
-            while not stop.wait(HEARTBEAT_SECONDS):
-                con = con or self._connect()
-                con.cursor().execute(
-                    "UPDATE etl_lock SET heartbeat_at = CURRENT_TIMESTAMP() "
-                    "WHERE id = 1 AND holder = ?",
-                    [holder],
-                )
-        except Exception as e:  # the load goes on; the check before its commit catches a takeover
-            log.warning("Snowflake: lock heartbeat stopped: %s", _describe(e))
-        finally:
-            if con is not None:
-                attempt("Snowflake: close the heartbeat session", con.close)
+    def _claim(self, holder: str, owner: str) -> bool:
+        """Claim the lock row if free, else if abandoned (warning about the dead owner only when
+        its lock was the one taken over). False when a live load holds it."""
+        if self._claim_where("holder IS NULL", [], holder, owner):
+            return True
+        rows = self.query(
+            "SELECT holder, COALESCE(owner, holder), COALESCE(heartbeat_at, since) "
+            "FROM etl_lock WHERE id = 1"
+        )
+        previous, who, beat = rows[0] if rows else (None, None, None)
+        stale = (
+            "holder = ? AND COALESCE(heartbeat_at, since) < "
+            f"DATEADD(second, -{int(LOCK_EXPIRY_SECONDS)}, CURRENT_TIMESTAMP())"
+        )
+        if previous is not None and self._claim_where(stale, [previous], holder, owner):
+            log.warning(
+                "took over the Snowflake load lock abandoned by %s (last heartbeat %s UTC)",
+                who,
+                beat,
+            )
+            return True
+        # Its holder may have released the lock since the first UPDATE.
+        return self._claim_where("holder IS NULL", [], holder, owner)
+
+    def _claim_where(self, condition: str, params: list[Any], holder: str, owner: str) -> bool:
+        """One atomic UPDATE of the lock row where ``condition`` holds: did it match?"""
+        updated = self._run(
+            "UPDATE etl_lock SET holder = ?, owner = ?, since = CURRENT_TIMESTAMP(), "
+            f"heartbeat_at = CURRENT_TIMESTAMP() WHERE id = 1 AND {condition}",
+            [holder, owner, *params],
+        ).rowcount
+        return bool(updated)
+
+    def _release(self, holder: str) -> None:
+        # Never raised over the load's own error; after a committed load, a lock left behind
+        # expires by itself (or `fleetlake warehouse unlock`).
+        attempt(
+            "Snowflake: release the load lock",
+            lambda: self.execute(
+                "UPDATE etl_lock SET holder = NULL WHERE id = 1 AND holder = ?", [holder]
+            ),
+        )
 
     def unlock(self) -> str | None:
         """Release the lock whoever holds it; describe the holder it had (None: it was free)."""
@@ -307,6 +339,45 @@ class SnowflakeTarget:
             self.con.close()
         except self._errors.Error:
             pass  # the session ends anyway; leftover staging tables are replaced next load
+
+
+class _Heartbeat:
+    """Refreshes the lock's heartbeat every ``HEARTBEAT_SECONDS`` from a session of its own (the
+    load's session may be inside a transaction, where the update would stay invisible until it
+    commits). Stops at its first error and keeps it in ``failure``: the load then does not commit.
+    """
+
+    def __init__(self, session: Any, holder: str) -> None:
+        self.failure: str | None = None
+        self._session = session
+        self._holder = holder
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self._stopping.wait(HEARTBEAT_SECONDS):
+                self._session.cursor().execute(
+                    "UPDATE etl_lock SET heartbeat_at = CURRENT_TIMESTAMP() "
+                    "WHERE id = 1 AND holder = ?",
+                    [self._holder],
+                )
+        except Exception as e:
+            self.failure = f"{_describe(e)}, at {time.strftime('%H:%M:%S', time.gmtime())} UTC"
+            log.warning("Snowflake: lock heartbeat stopped: %s", self.failure)
+        finally:
+            attempt("Snowflake: close the heartbeat session", self._session.close)
+
+    def stop(self) -> None:
+        """Stop beating; a statement still running is left to end (or time out) by itself."""
+        self._stopping.set()
+        self._thread.join(HEARTBEAT_TIMEOUT_SECONDS)
+        if self._thread.is_alive():
+            log.warning(
+                "Snowflake: the lock heartbeat did not stop within %s s; left to end by itself",
+                HEARTBEAT_TIMEOUT_SECONDS,
+            )
 
 
 def _user() -> str:
