@@ -5,10 +5,11 @@ Modelled at event grain (a transaction fact), not by overwriting ``fact_deliveri
 delivery fact is the generated, planned-vs-actual record of each delivery, while the status
 events are what the devices reported and when. Keeping them apart keeps both facts additive and
 immutable: an event is inserted once (by ``event_id``) and never updated, so re-reading a
-compacted partition that grew adds only its new events. A delivery's real-time status is its
-latest event; ``delivery_id`` drills across to ``fact_deliveries``. Each event points to the
-vehicle version valid at its time; a version that arrives later (a back-dated change, or the
-vehicle's first version) re-points it, like ``fact_deliveries`` (``model.FACT_NATURAL_KEYS``).
+compacted partition that grew adds only its new events (and rejects only its new invalid ones).
+A delivery's real-time status is its latest event; ``delivery_id`` drills across to
+``fact_deliveries``. Each event points to the vehicle version valid at its time; a version that
+arrives later (a back-dated change, or the vehicle's first version) re-points it, like
+``fact_deliveries`` (``model.FACT_NATURAL_KEYS``).
 """
 
 from __future__ import annotations
@@ -68,6 +69,19 @@ def stage_delivery_events(target: Target, rows: pa.Table) -> int:
         target.query(
             f"SELECT COUNT(*) FROM {STAGE} s "
             f"WHERE NOT EXISTS (SELECT 1 FROM {TABLE} f WHERE f.event_id = s.event_id)"
+        )[0][0]
+    )
+
+
+def count_rejected_before(target: Target) -> int:
+    """Staged event rejects an earlier load already recorded (same event_id): a re-read partition
+    that grew holds its invalid events again, and ``load_bookkeeping.sql`` does not record them."""
+    return int(
+        target.query(
+            "SELECT COUNT(*) FROM stg_etl_rejects s WHERE s.source_table = ? AND EXISTS ("
+            "SELECT 1 FROM etl_rejects r "
+            "WHERE r.source_table = s.source_table AND r.natural_key = s.natural_key)",
+            [SOURCE],
         )[0][0]
     )
 

@@ -22,6 +22,7 @@ from fleetlake.config import Config
 from fleetlake.schema import STREAM_TABLES, TABLES
 from fleetlake.warehouse.calendar import date_rows, time_rows
 from fleetlake.warehouse.delivery_events import (
+    count_rejected_before,
     insert_delivery_events,
     prepare_delivery_events,
     stage_delivery_events,
@@ -211,6 +212,8 @@ def apply_batch(
     inserted = sum(c.inserted for c in counts) + int(fact_new) + events_new
     updated = sum(c.updated for c in counts) + int(fact_updated)
     rejected = rejects.num_rows + sum(c.rejected for c in counts)
+    if events.rejects.num_rows:
+        rejected -= count_rejected_before(target)
 
     with target.transaction():
         for dim in changed:

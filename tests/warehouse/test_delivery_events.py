@@ -132,6 +132,40 @@ def test_a_duplicate_event_id_in_a_batch_is_rejected_loudly(target: Target):
     assert target.query("SELECT reason FROM etl_rejects") == [("duplicate event_id in the batch",)]
 
 
+def test_a_reloaded_partition_rejects_only_its_new_invalid_events(target: Target):
+    first = events(
+        ("e1", 1, "in_transit", datetime(2024, 1, 2, 8, 0), None),
+        ("e1", 1, "delivered", datetime(2024, 1, 2, 9, 0), None),  # duplicate id
+        ("e2", 2, "lost", datetime(2024, 1, 2, 10, 0), None),  # not a delivery_status
+    )
+    summary = apply_batch(target, Batch(delivery_events=first), Config())
+    assert (summary.rows_inserted, summary.rows_rejected) == (1, 2)
+    grown = pa.concat_tables(
+        [
+            first,
+            events(
+                ("e3", 3, "delivered", datetime(2024, 1, 2, 11, 0), None),
+                ("e4", 4, "stolen", datetime(2024, 1, 2, 12, 0), None),
+            ),
+        ]
+    )
+    reloaded = apply_batch(target, Batch(delivery_events=grown), Config())
+    assert (reloaded.rows_inserted, reloaded.rows_rejected) == (1, 1)
+    assert apply_batch(target, Batch(delivery_events=grown), Config()).rows_rejected == 0
+    assert target.query(
+        "SELECT run_id, natural_key, reason FROM etl_rejects ORDER BY run_id, natural_key"
+    ) == [
+        (1, "e1", "duplicate event_id in the batch"),
+        (1, "e2", "delivery_status not in domain"),
+        (2, "e4", "delivery_status not in domain"),
+    ]
+    assert target.query("SELECT run_id, rows_rejected FROM etl_runs ORDER BY run_id") == [
+        (1, 2),
+        (2, 1),
+        (3, 0),
+    ]
+
+
 @pytest.mark.parametrize("kind", ["duckdb", pytest.param("snowflake", marks=pytest.mark.snowflake)])
 def test_compacted_partitions_load_incrementally_by_hash(
     kind: str, lake_copy: Path, tmp_path: Path, request: pytest.FixtureRequest
