@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from fleetlake.errors import ManifestError
@@ -92,25 +92,42 @@ class DayEntry:
 
 @dataclass(frozen=True)
 class StreamEntry:
-    """One day of compacted real-time events: its partitions and the raw objects they hold."""
+    """One day of compacted real-time events: its partitions and the raw objects they hold.
+
+    ``replaced`` maps the files earlier entries listed to when (UTC, ISO) an entry stopped
+    listing them: they are deleted only a grace period later, so a reader still holding an
+    earlier entry finds every file it lists.
+    """
 
     day: date
     tables: dict[str, PartitionInfo] = field(default_factory=dict)
     raw_keys: frozenset[str] = frozenset()  # raw event objects already compacted into the day
+    replaced: dict[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
         return stream_entry_key(self.day)
 
+    def expired(self, now: datetime, grace: timedelta) -> set[str]:
+        """The replaced files no longer listed for at least ``grace``: safe to delete."""
+        return {f for f, at in self.replaced.items() if now - datetime.fromisoformat(at) >= grace}
+
     def to_json(self) -> bytes:
-        return _entry_json(self.day, self.tables, raw_keys=sorted(self.raw_keys))
+        return _entry_json(
+            self.day, self.tables, raw_keys=sorted(self.raw_keys), replaced=self.replaced
+        )
 
     @classmethod
     def from_json(cls, raw: bytes, where: str) -> StreamEntry:
         return _parse_entry(
             raw,
             where,
-            lambda data, day, tables: cls(day, tables, frozenset(map(str, data["raw_keys"]))),
+            lambda data, day, tables: cls(
+                day,
+                tables,
+                frozenset(map(str, data["raw_keys"])),
+                {str(f): str(at) for f, at in data.get("replaced", {}).items()},
+            ),
         )
 
 

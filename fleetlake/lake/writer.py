@@ -4,13 +4,16 @@ A partition is one file written atomically, so it appears whole or not at all; t
 written only after all the day's files, so an interrupted run leaves at worst files without an
 entry, which readers ignore and the next run rewrites. Compacted real-time partitions
 (``write_stream_day``) are rewritten as events arrive, so their files are named by content: the
-entry in force keeps pointing at whole files until the new entry replaces it.
+entry in force keeps pointing at whole files until the new entry replaces it. The files it no
+longer lists are deleted only ``REPLACED_GRACE`` later, by a later write of the day: a reader that
+read the previous entry (a warehouse load, ``validate``) still finds every file it lists.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 import pyarrow as pa
@@ -30,6 +33,10 @@ PARQUET_OPTIONS = {
     "use_dictionary": False,
     "store_schema": False,
 }
+
+# How long a replaced compacted file outlives the entry that stops listing it: longer than any
+# read of the lake (a warehouse load takes seconds).
+REPLACED_GRACE = timedelta(hours=1)
 
 
 @lru_cache(maxsize=64)
@@ -78,12 +85,15 @@ def write_stream_day(
     tables: dict[str, pa.Table],
     raw_keys: frozenset[str],
     previous: StreamEntry | None = None,
+    grace: timedelta = REPLACED_GRACE,
 ) -> StreamEntry:
     """Publish one day's changed compacted partitions (``tables``), then its stream entry.
 
     Tables not in ``tables`` keep their previous partition. Files are named by a prefix of their
-    sha256, so rewriting a partition never touches the file the current entry lists.
+    sha256, so rewriting a partition never touches the file the current entry lists. Files the
+    previous entry listed are kept as ``replaced``; those replaced ``grace`` ago are deleted.
     """
+    now = datetime.now(UTC)
     infos = dict(previous.tables) if previous else {}
     for name, table in tables.items():
         data = encode_parquet(table)
@@ -91,14 +101,23 @@ def write_stream_day(
         key = partition_key(name, day, digest[:16])
         storage.write_bytes(key, data)
         infos[name] = PartitionInfo(table.num_rows, digest, key)
-    entry = StreamEntry(day, infos, raw_keys)
+    replaced = dict(previous.replaced) if previous else {}
+    for old in previous.tables.values() if previous else ():
+        replaced.setdefault(old.file, now.isoformat(timespec="seconds"))
+    listed = {info.file for info in infos.values()}
+    replaced = {f: at for f, at in replaced.items() if f and f not in listed}
+    entry = StreamEntry(day, infos, raw_keys, replaced)
+    expired = entry.expired(now, grace)
+    # Deleted before the entry that forgets them: a run killed in between deletes them again.
+    for key in sorted(expired):
+        storage.delete(key)
+    entry = replace(entry, replaced={f: t for f, t in entry.replaced.items() if f not in expired})
     storage.write_bytes(entry.key, entry.to_json())
-    _delete_replaced(storage, previous, infos)
     return entry
 
 
 def _delete_replaced(
-    storage: Storage, previous: DayEntry | StreamEntry | None, infos: dict[str, PartitionInfo]
+    storage: Storage, previous: DayEntry | None, infos: dict[str, PartitionInfo]
 ) -> None:
     """After the new entry is written: remove the files of the previous entry it no longer lists."""
     if previous is None:

@@ -10,17 +10,24 @@ reads only the objects no entry lists (listing the bucket is cheap, reading it i
 events are keyed by ``event_id``; a partition is rewritten only when events not yet in it arrive,
 as the union of old and new rows, so running compaction twice adds nothing and an event ingested
 twice is stored once. A run killed before a day's entry is written leaves the entry in force
-untouched; the next run reads that day's new objects again.
+untouched; the next run reads that day's new objects again. Files a day's entry stopped listing
+are deleted by a run at least ``REPLACED_GRACE`` later, so readers of an earlier entry never miss
+a file.
+
+Days compacted by releases before stream entries (``<table>/date=YYYY-MM-DD/part-0.parquet``, no
+entry) are adopted by the next run: their file becomes the day's partition, merged with that
+day's raw objects, so events whose raw objects were pruned since are kept.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import re
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -28,8 +35,14 @@ import pyarrow.parquet as pq
 
 from fleetlake.errors import LakeError
 from fleetlake.lake.manifest import PartitionInfo, StreamEntry, read_stream_entries
-from fleetlake.lake.writer import write_stream_day
-from fleetlake.schema import DELIVERY_EVENTS, GPS_PINGS, STREAM_TABLES, TableSpec
+from fleetlake.lake.writer import REPLACED_GRACE, write_stream_day
+from fleetlake.schema import (
+    DELIVERY_EVENTS,
+    GPS_PINGS,
+    PARTITION_COLUMN,
+    STREAM_TABLES,
+    TableSpec,
+)
 from fleetlake.serverless.models import lake_time
 from fleetlake.serverless.raw_events import list_raw_keys, raw_day, read_raw
 
@@ -97,11 +110,38 @@ def _read_partition(storage: Storage, info: PartitionInfo | None, spec: TableSpe
     return pq.read_table(io.BytesIO(data), schema=spec.schema)
 
 
-def compact(clients: Clients, storage: Storage) -> CompactionReport:
-    """Move every raw event not yet in the lake into its table's date partition."""
+def _legacy_entries(storage: Storage, entries: dict[date, StreamEntry]) -> dict[date, StreamEntry]:
+    """Days with an old-layout partition (``part-0.parquet``) and no stream entry, as entries
+    listing those files (no raw object compacted yet: the day's raw objects are read again)."""
+    found: dict[date, dict[str, PartitionInfo]] = defaultdict(dict)
+    for name in sorted(STREAM_TABLES):
+        for key in storage.list(name):
+            match = re.fullmatch(rf"{name}/{PARTITION_COLUMN}=([-\d]+)/part-0\.parquet", key)
+            day = date.fromisoformat(match.group(1)) if match else None
+            if day is None or day in entries:
+                continue
+            data = storage.read_bytes(key)
+            rows = pq.read_metadata(io.BytesIO(data)).num_rows
+            found[day][name] = PartitionInfo(rows, hashlib.sha256(data).hexdigest(), key)
+    return {day: StreamEntry(day, tables) for day, tables in found.items()}
+
+
+def compact(
+    clients: Clients, storage: Storage, grace: timedelta = REPLACED_GRACE
+) -> CompactionReport:
+    """Move every raw event not yet in the lake into its table's date partition.
+
+    Also adopts old-layout partitions and deletes files replaced ``grace`` ago.
+    """
     report = CompactionReport()
     entries = read_stream_entries(storage)
+    legacy = _legacy_entries(storage, entries)
+    entries |= legacy
+    now = datetime.now(UTC)
     new_by_day: dict[date, list[str]] = defaultdict(list)
+    for day, entry in entries.items():
+        if day in legacy or entry.expired(now, grace):
+            new_by_day[day] = []  # rewritten even without new raw objects
     for key in list_raw_keys(clients):
         day = raw_day(key)
         if day in entries and key in entries[day].raw_keys:
@@ -114,7 +154,7 @@ def compact(clients: Clients, storage: Storage) -> CompactionReport:
         contents = dict(zip(keys, pool.map(lambda k: read_raw(clients, k), keys), strict=True))
     for day, day_keys in sorted(new_by_day.items()):
         records = [record for key in sorted(day_keys) for record in contents[key]]
-        _compact_day(storage, day, records, frozenset(day_keys), entries.get(day), report)
+        _compact_day(storage, day, records, frozenset(day_keys), entries.get(day), report, grace)
     return report
 
 
@@ -125,6 +165,7 @@ def _compact_day(
     keys: frozenset[str],
     previous: StreamEntry | None,
     report: CompactionReport,
+    grace: timedelta,
 ) -> None:
     """Merge one day's new raw records into its partitions; publish them and the day's entry."""
     events: dict[str, dict[str, Any]] = {}
@@ -147,7 +188,7 @@ def _compact_day(
         changed[name] = combined.sort_by([("event_time", "ascending"), ("event_id", "ascending")])
         report.added[name] = report.added.get(name, 0) + len(new)
     compacted = (previous.raw_keys if previous else frozenset()) | keys
-    entry = write_stream_day(storage, day, changed, compacted, previous)
+    entry = write_stream_day(storage, day, changed, compacted, previous, grace)
     report.partitions_written += [entry.tables[name].file for name in changed]
 
 

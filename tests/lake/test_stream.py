@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from fleetlake.lake import open_lake
-from fleetlake.lake.manifest import read_stream_entries
+from fleetlake.lake.manifest import StreamEntry, read_stream_entries
 from fleetlake.lake.storage import LocalStorage
 from fleetlake.lake.validate import validate_lake
 from fleetlake.lake.writer import write_stream_day
@@ -60,14 +60,23 @@ def test_compacted_partitions_are_read_like_any_table_and_never_move_the_end(lak
     assert report.ok, [str(v) for v in report.violations]
     assert (report.rows["delivery_events"], report.partitions["delivery_events"]) == (5, 2)
     assert "delivery_events.delivery exists" in report.checks
-    # A rewritten day replaces its file and keeps the raw keys it is given.
+    # A rewritten day replaces its file and keeps the raw keys it is given; the old file stays
+    # for readers of the previous entry until a write after the grace period.
     more = events(ids[:4], day1)
     second = write_stream_day(
         storage, day1, {"delivery_events": more}, frozenset({"k1", "k3"}), first
     )
-    assert second.tables["delivery_events"].file != first.tables["delivery_events"].file
-    assert not storage.exists(first.tables["delivery_events"].file)
-    assert read_stream_entries(storage)[day1].raw_keys == {"k1", "k3"}
+    assert lake.read_verified("delivery_events").column("delivery_id").to_pylist() == ids
+    old_file = first.tables["delivery_events"].file
+    assert second.tables["delivery_events"].file != old_file
+    assert list(second.replaced) == [old_file]
+    assert read_stream_entries(storage)[day1] == second
+    assert write_stream_day(storage, day1, {}, second.raw_keys, second).replaced == second.replaced
+    assert storage.exists(old_file)
+    third = write_stream_day(storage, day1, {}, second.raw_keys, second, grace=timedelta(0))
+    assert not storage.exists(old_file)
+    assert third == StreamEntry(day1, second.tables, frozenset({"k1", "k3"}), {})
+    assert read_stream_entries(storage)[day1] == third
     simulate_lake(str(lake_path), days=1, workers=1)
     assert open_lake(str(lake_path)).manifest.end == START + timedelta(days=4)
     assert open_lake(str(lake_path)).read("delivery_events").num_rows == 6

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import hashlib
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
+import pyarrow as pa
 import pytest
 
-from fleetlake.lake.manifest import read_stream_entries
+from fleetlake.lake.manifest import PartitionInfo, read_stream_entries
 from fleetlake.lake.storage import LocalStorage
+from fleetlake.lake.writer import encode_parquet, partition_key
+from fleetlake.schema import DELIVERY_EVENTS, GPS_PINGS
 from fleetlake.serverless.compaction import compact, read_stream_table
 from fleetlake.serverless.ingest import ingest_batch
+from fleetlake.serverless.models import lake_time
 from fleetlake.serverless.raw_events import list_raw_keys
 from fleetlake.serverless.replay import StreamOptions, build_stream
 from fleetlake.serverless.routes import put_routes, routes_from_table
@@ -55,14 +61,21 @@ def test_compaction_is_complete_deduplicated_and_idempotent(aws, tmp_path):
         401,
         402,
     }
-    # One file per partition (a rewritten partition's old file is gone), the one its entry lists.
+    # A rewritten partition's old file is kept as replaced until a run after the grace period.
     entries = read_stream_entries(storage)
     assert sorted(entries) == [date(2025, 3, 10), date(2025, 3, 11), date(2025, 3, 12)]
-    assert storage.list("gps_pings") == [e.tables["gps_pings"].file for e in entries.values()]
+    listed = [e.tables["gps_pings"].file for e in entries.values()]
+    replaced = {f for e in entries.values() for f in e.replaced if f.startswith("gps_pings/")}
+    assert replaced and set(storage.list("gps_pings")) == set(listed) | replaced
     # Lake convention: naive Colombia wall-clock time.
     times = dict(zip(ids, pings.column("event_time").to_pylist(), strict=False))
     assert times["g2-0"] == datetime(2025, 3, 10, 9, 0)
     assert compact(aws, storage).added == {}
+    assert compact(aws, storage, grace=timedelta(0)).added == {}
+    assert storage.list("gps_pings") == listed  # one file per partition, the one its entry lists
+    assert read_stream_entries(storage) == {
+        day: replace(entry, replaced={}) for day, entry in entries.items()
+    }
 
 
 def test_a_run_reads_only_raw_objects_not_yet_compacted(aws, tmp_path):
@@ -117,3 +130,47 @@ def test_a_run_killed_before_the_entry_changes_nothing_visible_and_a_rerun_is_ex
     pings = read_stream_table(storage, "gps_pings").column("event_id").to_pylist()
     updates = read_stream_table(storage, "delivery_events").column("event_id").to_pylist()
     assert sorted(pings + updates) == sorted({e["event_id"] for e in events[:80]})
+
+
+def test_partitions_of_the_previous_layout_are_adopted_even_when_their_raw_objects_are_gone(
+    aws, tmp_path
+):
+    put_routes(aws, routes_from_table(routes_table()))
+    events = stream()[:40]
+    ingest_batch(aws, events)
+    storage = LocalStorage(tmp_path / "lake")
+    # Written by the release before stream entries: part-0.parquet, no entry. The day before the
+    # stream holds pings whose raw objects were pruned; one delivery update is also in raw S3.
+    pruned_day = date(2025, 3, 9)
+    pings = [
+        {"event_id": f"old-g{i}", "vehicle_id": 7, "trip_id": 70, "route_id": 1, "lat": 5.0}
+        | {"lon": -74.5, "speed_kmh": 50.0, "event_time": datetime(2025, 3, 9, 23, 50 + i)}
+        for i in range(2)
+    ]
+    legacy_pings = partition_key("gps_pings", pruned_day)
+    storage.write_bytes(legacy_pings, encode_parquet(pa.Table.from_pylist(pings, GPS_PINGS.schema)))
+    raw = next(e for e in events if e["type"] == "delivery")
+    moment = lake_time(datetime.fromisoformat(raw["time"]))
+    updates = [
+        {"event_id": raw["event_id"], "delivery_id": raw["delivery"]}
+        | {"delivery_status": raw["status"], "event_time": moment, "vehicle_id": None},
+        {"event_id": "old-d1", "delivery_id": raw["delivery"], "delivery_status": "pending"}
+        | {"event_time": moment - timedelta(minutes=5), "vehicle_id": None},
+    ]
+    table = pa.Table.from_pylist(updates, DELIVERY_EVENTS.schema)
+    legacy_updates = partition_key("delivery_events", moment.date())
+    storage.write_bytes(legacy_updates, encode_parquet(table))
+    report = compact(aws, storage)
+    unique = {e["event_id"]: e for e in events}
+    assert sum(report.added.values()) == len(unique) - 1  # the raw update already compacted
+    ping_ids = read_stream_table(storage, "gps_pings").column("event_id").to_pylist()
+    update_ids = read_stream_table(storage, "delivery_events").column("event_id").to_pylist()
+    assert sorted(ping_ids + update_ids) == sorted([*unique, "old-g0", "old-g1", "old-d1"])
+    entry = read_stream_entries(storage)[pruned_day]
+    sha256 = hashlib.sha256(storage.read_bytes(legacy_pings)).hexdigest()
+    assert entry.tables == {"gps_pings": PartitionInfo(2, sha256, legacy_pings)}  # taken as is
+    again = compact(aws, storage)
+    assert (again.raw_objects, again.added, again.partitions_written) == (0, {}, [])
+    assert storage.exists(legacy_updates)  # rewritten with the raw updates: replaced, kept a while
+    compact(aws, storage, grace=timedelta(0))
+    assert not storage.exists(legacy_updates) and storage.exists(legacy_pings)
