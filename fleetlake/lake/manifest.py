@@ -94,15 +94,15 @@ class DayEntry:
 class StreamEntry:
     """One day of compacted real-time events: its partitions and the raw objects they hold.
 
-    ``replaced`` maps the files earlier entries listed to when (UTC, ISO) an entry stopped
-    listing them: they are deleted only a grace period later, so a reader still holding an
+    ``replaced`` maps the files earlier entries listed to when (UTC) an entry stopped listing
+    them: they are deleted only a grace period later, so a reader still holding an
     earlier entry finds every file it lists.
     """
 
     day: date
     tables: dict[str, PartitionInfo] = field(default_factory=dict)
     raw_keys: frozenset[str] = frozenset()  # raw event objects already compacted into the day
-    replaced: dict[str, str] = field(default_factory=dict)
+    replaced: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -110,12 +110,11 @@ class StreamEntry:
 
     def expired(self, now: datetime, grace: timedelta) -> set[str]:
         """The replaced files no longer listed for at least ``grace``: safe to delete."""
-        return {f for f, at in self.replaced.items() if now - datetime.fromisoformat(at) >= grace}
+        return {f for f, at in self.replaced.items() if now - at >= grace}
 
     def to_json(self) -> bytes:
-        return _entry_json(
-            self.day, self.tables, raw_keys=sorted(self.raw_keys), replaced=self.replaced
-        )
+        replaced = {f: at.isoformat(timespec="seconds") for f, at in self.replaced.items()}
+        return _entry_json(self.day, self.tables, raw_keys=sorted(self.raw_keys), replaced=replaced)
 
     @classmethod
     def from_json(cls, raw: bytes, where: str) -> StreamEntry:
@@ -126,9 +125,17 @@ class StreamEntry:
                 day,
                 tables,
                 frozenset(map(str, data["raw_keys"])),
-                {str(f): str(at) for f, at in data.get("replaced", {}).items()},
+                {str(f): _utc(at) for f, at in data.get("replaced", {}).items()},
             ),
         )
+
+
+def _utc(text: str) -> datetime:
+    """A time written by ``to_json``; ValueError unless it names its offset."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"time without offset: {text!r}")
+    return moment
 
 
 def _entry_json(day: date, tables: dict[str, PartitionInfo], **fields: Any) -> bytes:

@@ -103,7 +103,7 @@ def write_stream_day(
         infos[name] = PartitionInfo(table.num_rows, digest, key)
     replaced = dict(previous.replaced) if previous else {}
     for old in previous.tables.values() if previous else ():
-        replaced.setdefault(old.file, now.isoformat(timespec="seconds"))
+        replaced.setdefault(old.file, now.replace(microsecond=0))
     listed = {info.file for info in infos.values()}
     replaced = {f: at for f, at in replaced.items() if f and f not in listed}
     entry = StreamEntry(day, infos, raw_keys, replaced)

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pyarrow as pa
 import pytest
 
+from fleetlake.errors import ManifestError
 from fleetlake.lake import open_lake
 from fleetlake.lake.manifest import StreamEntry, read_stream_entries
 from fleetlake.lake.storage import LocalStorage
@@ -77,6 +78,12 @@ def test_compacted_partitions_are_read_like_any_table_and_never_move_the_end(lak
     assert not storage.exists(old_file)
     assert third == StreamEntry(day1, second.tables, frozenset({"k1", "k3"}), {})
     assert read_stream_entries(storage)[day1] == third
+    for bad in (b"1", b'"2026-11-28T09:00:00"'):  # a replacement time must name its offset
+        corrupted = third.to_json().replace(b'"replaced": {}', b'"replaced": {"f": %s}' % bad)
+        storage.write_bytes(third.key, corrupted)
+        with pytest.raises(ManifestError, match="corrupted"):
+            read_stream_entries(storage)
+    storage.write_bytes(third.key, third.to_json())
     simulate_lake(str(lake_path), days=1, workers=1)
     assert open_lake(str(lake_path)).manifest.end == START + timedelta(days=4)
     assert open_lake(str(lake_path)).read("delivery_events").num_rows == 6
