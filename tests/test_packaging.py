@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -35,3 +36,39 @@ def test_wheel_contains_every_sql_file_and_the_entry_point(tmp_path):
     assert len(expected) > 30 and expected <= names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "fleetlake = fleetlake.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_the_base_install_runs_without_pandas(tmp_path):
+    """pandas is only for the Snowflake extra and the tests: pyarrow imports it, when it is
+    installed, on the first array it builds (0.3 s a process); a base install must not need it."""
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert not [d for d in dependencies if d.lower().startswith("pandas")]
+    lake, warehouse, report = tmp_path / "lake", tmp_path / "w.duckdb", tmp_path / "r.html"
+    commands = [
+        ["gen", "--sf", "0.01", "--days", "40", "--workers", "1", "--lake", str(lake)],
+        ["validate", "--lake", str(lake)],
+        ["kpi", "--lake", str(lake), "--format", "json"],
+        ["warehouse", "load", "--lake", str(lake), "--warehouse-path", str(warehouse)],
+        ["report", "--lake", str(lake), "--out", str(report)],
+    ]
+    code = (
+        "import importlib.abc, sys\n"
+        "class NoPandas(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] == 'pandas':\n"
+        "            raise ModuleNotFoundError(\"No module named 'pandas'\")\n"
+        "sys.meta_path.insert(0, NoPandas())\n"
+        "from fleetlake.cli import main\n"
+        f"for args in {commands!r}:\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit as e:\n"
+        "        assert not e.code, (args, e.code)\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "False"
+    assert report.stat().st_size > 10_000 and warehouse.exists()
