@@ -53,7 +53,8 @@ class EntityChanges:
 def _entity_changes(world: World, name: str, t: int) -> EntityChanges:
     module = ENTITY_MODULES[name]
     day_start = day_start_seconds(world.day(t))
-    changed = np.flatnonzero(module.changed_on(world, t))
+    mask = module.changed_on(world, t)  # one flag per entity
+    changed = np.flatnonzero(mask)
     at = (
         day_start
         + OFFICE_OPENS
@@ -65,8 +66,8 @@ def _entity_changes(world: World, name: str, t: int) -> EntityChanges:
     if t > 0:
         return changes
     # day 0 opens with a snapshot of every entity as it stood when the history starts
-    everyone = np.arange(len(module.changed_on(world, 0)))
-    n = len(everyone)
+    n = len(mask)
+    everyone = np.arange(n)
     snapshot = EntityChanges(everyone, module.state(world, everyone, -1), np.full(n, day_start))
     return concat_days([snapshot, changes])
 

@@ -30,7 +30,7 @@ class PublishJob:
 BLOCK_DELIVERIES = 50_000
 
 
-def blocks(days: tuple[int, ...], size: int) -> list[range]:
+def consecutive_runs(days: tuple[int, ...], size: int) -> list[range]:
     """Runs of consecutive days, at most ``size`` long."""
     runs: list[range] = []
     for t in days:
@@ -49,7 +49,7 @@ def run_job(job: PublishJob) -> list[DayEntry]:
     previous = dict(zip(job.days, job.previous, strict=True))
     per_day = DELIVERIES_PER_TRIP * job.world.n_trips_default_window / DEFAULT_DAYS
     entries = []
-    for block in blocks(job.days, max(1, int(BLOCK_DELIVERIES / per_day))):
+    for block in consecutive_runs(job.days, max(1, int(BLOCK_DELIVERIES / per_day))):
         for t, tables in zip(block, generate_days(job.world, block, job.window_end), strict=True):
             status = tables["trips"].column("status")
             open_trips = pc.sum(pc.equal(status, "in_progress")).as_py() or 0

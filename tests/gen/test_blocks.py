@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fleetlake.gen import World, generate_day, generate_days
-from fleetlake.lake.publish import blocks
+from fleetlake.lake.publish import consecutive_runs
 
 WORLD = World(seed=11, sf=0.05)
 
@@ -44,6 +44,6 @@ def test_a_block_equals_its_days_generated_one_by_one(days, window_end):
 
 
 def test_publishing_cuts_a_job_into_runs_of_consecutive_days():
-    assert blocks((0, 1, 2, 3, 4), 2) == [range(0, 2), range(2, 4), range(4, 5)]
-    assert blocks((3, 4, 8, 9, 10, 20), 30) == [range(3, 5), range(8, 11), range(20, 21)]
-    assert blocks((), 5) == []
+    assert consecutive_runs((0, 1, 2, 3, 4), 2) == [range(0, 2), range(2, 4), range(4, 5)]
+    assert consecutive_runs((3, 4, 8, 9, 10, 20), 30) == [range(3, 5), range(8, 11), range(20, 21)]
+    assert consecutive_runs((), 5) == []
