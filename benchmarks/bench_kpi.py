@@ -25,10 +25,11 @@ from statistics import median
 import pyarrow as pa
 from bench_pg_load import ensure_lake, postgres
 
+from fleetlake.config import DEFAULT_ON_TIME_TOLERANCE_MINUTES
 from fleetlake.kpi import KPIS, run_kpis
 from fleetlake.kpi.cache import cache_file, create_views, open_cache
 from fleetlake.kpi.queries import bind, kpi_text, translate
-from fleetlake.kpi.run import DEFAULT_TOLERANCE_MINUTES, checked_as_of, result_table
+from fleetlake.kpi.run import checked_as_of, result_table
 from fleetlake.oltp.connection import connect
 from fleetlake.oltp.explain import explain_kpis, write_report
 from fleetlake.oltp.load import load_lake
@@ -51,7 +52,8 @@ def per_kpi_duckdb(lake, repeat: int) -> dict[str, float]:
     times = {}
     for name in KPIS:
         sql = kpi_text(name)
-        query, params = translate(sql, "duckdb"), bind(sql, as_of, DEFAULT_TOLERANCE_MINUTES)
+        query = translate(sql, "duckdb")
+        params = bind(sql, as_of, DEFAULT_ON_TIME_TOLERANCE_MINUTES)
         times[name] = _timed(
             lambda q=query, p=params: con.sql(q, params=p).to_arrow_table(), repeat
         )
@@ -83,7 +85,7 @@ def postgres_conversion(lake, dsn: str, repeat: int) -> tuple[float, float, int]
         fetched = []
         for name in KPIS:
             sql = kpi_text(name)
-            params = bind(sql, as_of, DEFAULT_TOLERANCE_MINUTES)
+            params = bind(sql, as_of, DEFAULT_ON_TIME_TOLERANCE_MINUTES)
             cursor = con.execute(translate(sql, "postgres"), params)
             fetched.append(_Fetched(cursor.description, cursor.fetchall()))
     cells = sum(len(f.rows) * len(f.description) for f in fetched)

@@ -33,6 +33,9 @@ from fleetlake.errors import ConfigError
 DEFAULT_PROFILE = "local"
 CONFIG_FILE = "fleetlake.toml"
 SECRET_WORDS = ("password", "secret", "token", "private_key")
+# The on-time rule (delivered <= scheduled + tolerance): the profile's default, and the KPIs'
+# when they are run without a profile.
+DEFAULT_ON_TIME_TOLERANCE_MINUTES = 30
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class Config:
     warehouse_path: str = "./warehouse.duckdb"
     snowflake_connection: str | None = None
     # KPIs: tolerance of the single on-time rule, minutes.
-    on_time_tolerance_minutes: int = 30
+    on_time_tolerance_minutes: int = DEFAULT_ON_TIME_TOLERANCE_MINUTES
     # Warehouse measures (COP): cost = fuel + tolls + driver hours, spread over the trip's
     # deliveries; revenue = base + per kg of the package + per km of the route / deliveries.
     fuel_price_cop_per_liter: float = 11000.0

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from fleetlake.config import DEFAULT_ON_TIME_TOLERANCE_MINUTES
 from fleetlake.errors import ConfigError, DatabaseError
 from fleetlake.kpi.run import (
-    DEFAULT_TOLERANCE_MINUTES,
     as_lake,
     checked_as_of,
     parse_as_of,
@@ -128,7 +128,7 @@ def check_kpis(
     dsn: str,
     as_of: date | str | None = None,
     names: list[str] | None = None,
-    tolerance_minutes: int = DEFAULT_TOLERANCE_MINUTES,
+    tolerance_minutes: int = DEFAULT_ON_TIME_TOLERANCE_MINUTES,
 ) -> CheckResult:
     """Run the KPIs on both engines over the same data and compare them row by row.
 

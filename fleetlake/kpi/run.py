@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from fleetlake.config import DEFAULT_ON_TIME_TOLERANCE_MINUTES
 from fleetlake.errors import ConfigError
 from fleetlake.kpi.queries import DIALECTS, bind, kpi_text, resolve_names, translate
 
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
     import psycopg
 
     from fleetlake.lake import Lake
-
-DEFAULT_TOLERANCE_MINUTES = 30
 
 
 def as_lake(lake: Lake | str | os.PathLike) -> Lake:
@@ -120,7 +119,7 @@ def run_kpis(
     names: Iterable[str] | str | None = None,
     engine: str = "duckdb",
     dsn: str | None = None,
-    tolerance_minutes: int = DEFAULT_TOLERANCE_MINUTES,
+    tolerance_minutes: int = DEFAULT_ON_TIME_TOLERANCE_MINUTES,
 ) -> dict[str, pa.Table]:
     """Run KPIs (all by default, in order) and return ``{name: result table}``.
 

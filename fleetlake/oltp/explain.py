@@ -22,9 +22,10 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
+from fleetlake.config import DEFAULT_ON_TIME_TOLERANCE_MINUTES
 from fleetlake.errors import ConfigError, FleetlakeError
 from fleetlake.kpi.queries import bind, kpi_text, resolve_names, title, translate
-from fleetlake.kpi.run import DEFAULT_TOLERANCE_MINUTES, checked_as_of
+from fleetlake.kpi.run import checked_as_of
 from fleetlake.oltp.connection import connect, database_error, describe
 from fleetlake.oltp.load import SCHEMA_TABLES, read_load_marker
 from fleetlake.sql_files import read_sql
@@ -117,7 +118,7 @@ def explain_kpis(
     repeat: int = 5,
     as_of: date | None = None,
     names: list[str] | None = None,
-    tolerance_minutes: int = DEFAULT_TOLERANCE_MINUTES,
+    tolerance_minutes: int = DEFAULT_ON_TIME_TOLERANCE_MINUTES,
 ) -> dict[str, Any]:
     """Measure every KPI without and with the recommended indexes; return the report data."""
     import psycopg
