@@ -107,13 +107,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: clients reuse connections
 
     def _serve(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
+        header = self.headers.get("content-length") or "0"
+        if not (header.isascii() and header.isdigit()):  # a negative length would read to EOF
+            self._refuse(400, f"body: Content-Length must be a byte count, got {header[:20]!r}")
+            return
+        length = int(header)
         if length > MAX_BODY_BYTES:
             if length <= _DRAIN_LIMIT:  # read it so the client sees the 413, not a broken pipe
                 self.rfile.read(length)
-            error = f"body: larger than {MAX_BODY_BYTES} bytes"
-            self._reply({"statusCode": 413, "body": json.dumps({"error": error, "field": "body"})})
-            self.close_connection = True
+            self._refuse(413, f"body: larger than {MAX_BODY_BYTES} bytes")
             return
         body = self.rfile.read(length) if length else b""
         try:
@@ -122,6 +124,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
             log.exception("gateway failure on %s %s", self.command, self.path)
             result = {"statusCode": 500, "body": json.dumps({"error": "internal error"})}
         self._reply(result)
+
+    def _refuse(self, status: int, error: str) -> None:
+        """Answer a request whose body was not read, then close: the stream is out of step."""
+        self._reply({"statusCode": status, "body": json.dumps({"error": error, "field": "body"})})
+        self.close_connection = True
 
     def _reply(self, result: dict[str, Any]) -> None:
         payload = result.get("body") or ""

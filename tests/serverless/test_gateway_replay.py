@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 from urllib.parse import urlparse
 
 import pytest
@@ -62,6 +63,22 @@ def test_gateway_routes_requests_to_the_handlers(gateway):
     assert request(gateway.url, "GET", "/nowhere")[0] == 404
     assert request(gateway.url, "DELETE", "/events")[0] == 405
     assert request(gateway.url, "POST", "/events", b"x" * 1_100_000)[0] == 413
+
+
+@pytest.mark.parametrize("length", ["abc", "-5", "1e3"])
+def test_gateway_refuses_a_malformed_content_length_in_one_line(gateway, length):
+    """A 400 naming the header, not a dropped connection with a traceback (or, for a negative
+    length, a read that waits for the client to hang up)."""
+    parsed = urlparse(gateway.url)
+    with socket.create_connection((parsed.hostname, parsed.port), timeout=10) as connection:
+        connection.sendall(f"POST /events HTTP/1.1\r\nContent-Length: {length}\r\n\r\n".encode())
+        reply = connection.makefile("rb").read()
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert json.loads(body) == {
+        "error": f"body: Content-Length must be a byte count, got {length!r}",
+        "field": "body",
+    }
 
 
 def test_gateway_enforces_the_api_key(gateway, aws, monkeypatch):
