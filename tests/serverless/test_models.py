@@ -106,6 +106,18 @@ def test_the_handlers_copy_of_the_delivery_statuses_equals_the_schema():
     assert models.DELIVERY_STATUSES == schema.DELIVERY_STATUSES
 
 
+def test_the_handlers_copy_of_the_lake_time_zone_equals_the_schema():
+    """models.COLOMBIA repeats schema.LAKE_UTC_OFFSET_HOURS for the same reason: keep it equal,
+    or compaction would file events under other wall-clock times than the warehouse reads."""
+    from datetime import datetime, timedelta
+
+    from fleetlake import schema
+    from fleetlake.serverless import models
+
+    offset = models.COLOMBIA.utcoffset(datetime(2025, 1, 1))
+    assert offset == -timedelta(hours=schema.LAKE_UTC_OFFSET_HOURS)
+
+
 def test_routes_from_a_change_log_take_each_routes_latest_row():
     from dataclasses import replace as copy_with
     from datetime import timedelta
