@@ -148,11 +148,12 @@ def build_stream(
 
 
 def final_delivery_states(stream: list[dict[str, Any]]) -> dict[int, str]:
-    """The status each delivery must end with: that of its newest event (time, then id)."""
-    latest: dict[int, tuple[str, str, str]] = {}
+    """The status each delivery must end with: that of its newest event (time, then id), as
+    ingest orders them (instants, whatever offset each time was written with)."""
+    latest: dict[int, tuple[datetime, str, str]] = {}
     for e in stream:
         if e["type"] == "delivery":
-            key = (datetime.fromisoformat(e["time"]).isoformat(), e["event_id"], e["status"])
+            key = (datetime.fromisoformat(e["time"]), e["event_id"], e["status"])
             if e["delivery"] not in latest or key > latest[e["delivery"]]:
                 latest[e["delivery"]] = key
     return {d: status for d, (_, _, status) in latest.items()}

@@ -118,6 +118,27 @@ def test_stream_is_deterministic_and_realistic():
     assert max(e["time"] for e in pings if e["trip"] == 4) == "2025-03-12T00:00:00-05:00"
 
 
+def test_final_delivery_states_compare_instants_not_text():
+    """08:00 in Bogotá is after 12:30 UTC's 07:30 there, though "12:30" sorts after "08:00"."""
+
+    def update(event_id, status, time):
+        return {
+            "event_id": event_id,
+            "type": "delivery",
+            "delivery": 7,
+            "status": status,
+            "time": time,
+        }
+
+    events = [
+        update("a", "delivered", "2025-03-10T08:00:00-05:00"),
+        update("b", "failed", "2025-03-10T12:30:00+00:00"),
+        update("c", "in_transit", "2025-03-10T08:00:00-05:00"),  # same instant: the larger id wins
+    ]
+    assert final_delivery_states(events) == {7: "in_transit"}
+    assert final_delivery_states(events[:2]) == {7: "delivered"}
+
+
 def test_stream_injects_duplicates_late_events_and_deviations():
     events = stream(duplicate_share=0.2, late_share=0.2, deviation_share=1.0)
     ids = [e["event_id"] for e in events]
