@@ -91,10 +91,12 @@ def arrow_table(
 def records_table(
     columns: Sequence[str], records: Sequence[Sequence[object]], units: Sequence[Unit | None] = ()
 ) -> Table:
-    """A table from plain rows (already in display order), formatted by per-column units."""
+    """A table from plain rows (already in display order), formatted by per-column units; only
+    the rows shown are formatted."""
     units = list(units) + [None] * (len(columns) - len(units))
-    rows = [[format_cell(v, u) for v, u in zip(r, units, strict=False)] for r in records]
-    return Table(columns, rows[:TABLE_ROWS], len(rows))
+    shown = records[:TABLE_ROWS]
+    rows = [[format_cell(v, u) for v, u in zip(r, units, strict=False)] for r in shown]
+    return Table(columns, rows, len(records))
 
 
 CSS = """

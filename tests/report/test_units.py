@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from fleetlake.report.page import TABLE_ROWS, records_table
 from fleetlake.report.svg import nice_ticks
 from fleetlake.report.units import COP, COP_PER_KM, COUNT, KM, L_PER_100KM, PERCENT
 
@@ -30,3 +31,12 @@ def test_ticks_cover_the_range_with_round_steps() -> None:
     assert nice_ticks(0, 0.9) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
     assert [COUNT.tick(t, 5000) for t in nice_ticks(0, 19328)] == ["0", "5k", "10k", "15k", "20k"]
     assert [COUNT.tick(t, 0.5) for t in (0, 0.5, 1.0)] == ["0", "0.5", "1.0"]
+
+
+def test_records_table_formats_the_rows_it_shows_and_counts_them_all() -> None:
+    records = [(f"route {i}", 1000.0 * i) for i in range(30)]
+    table = records_table(("route", "distance"), records, (None, KM))
+    assert table.total_rows == 30
+    assert len(table.rows) == TABLE_ROWS == 12
+    assert table.rows[0] == ["route 0", "0 km"]
+    assert table.rows[-1] == ["route 11", "11,000 km"]
