@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fleetlake.serverless.dynamo import from_item, update_if_newer
+from fleetlake.serverless.dynamo import get_item, update_if_newer
 from fleetlake.serverless.models import DeliveryUpdate, epoch_us, format_time
 
 if TYPE_CHECKING:
@@ -49,14 +49,9 @@ def apply_update(clients: Clients, update: DeliveryUpdate) -> bool:
 
 def get_delivery(clients: Clients, delivery_id: int) -> dict[str, Any] | None:
     """The stored state of one delivery, or None if no event for it was ever ingested."""
-    item = clients.dynamodb.get_item(
-        TableName=clients.names.deliveries_table,
-        Key={"delivery_id": {"N": str(delivery_id)}},
-        ConsistentRead=True,
-    ).get("Item")
-    if item is None:
+    values = get_item(clients.dynamodb, clients.names.deliveries_table, "delivery_id", delivery_id)
+    if values is None:
         return None
-    values = from_item(item)
     return {
         "delivery_id": int(values["delivery_id"]),
         "status": values["delivery_status"],

@@ -31,6 +31,14 @@ def from_item(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _deserializer.deserialize(v) for k, v in item.items()}
 
 
+def get_item(dynamodb: Any, table: str, key_name: str, key_value: int) -> dict[str, Any] | None:
+    """The item with this numeric key as plain values (read consistently), or None."""
+    item = dynamodb.get_item(
+        TableName=table, Key={key_name: {"N": str(key_value)}}, ConsistentRead=True
+    ).get("Item")
+    return from_item(item) if item else None
+
+
 def is_conditional_failure(error: Exception) -> bool:
     """True for the ClientError DynamoDB raises when a ConditionExpression does not hold."""
     response = getattr(error, "response", None) or {}

@@ -22,7 +22,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from fleetlake.serverless.dynamo import from_item, is_conditional_failure, to_item, update_if_newer
+from fleetlake.serverless.dynamo import (
+    from_item,
+    get_item,
+    is_conditional_failure,
+    to_item,
+    update_if_newer,
+)
 from fleetlake.serverless.geometry import distance_to_path_km, haversine_km
 from fleetlake.serverless.models import GpsPing, epoch_us, format_time
 
@@ -197,9 +203,4 @@ def publish_pending_alerts(clients: Clients) -> tuple[int, int]:
 
 def get_tracking(clients: Clients, vehicle_id: int) -> dict[str, Any] | None:
     """The stored tracking state of a vehicle, or None when it never reported."""
-    item = clients.dynamodb.get_item(
-        TableName=clients.names.tracking_table,
-        Key={"vehicle_id": {"N": str(vehicle_id)}},
-        ConsistentRead=True,
-    ).get("Item")
-    return from_item(item) if item else None
+    return get_item(clients.dynamodb, clients.names.tracking_table, "vehicle_id", vehicle_id)
