@@ -7,7 +7,8 @@ run on native DuckDB tables holding every lake row, plus the partition each row 
 
 The copy is rebuilt incrementally from the lake manifest's per-partition content hashes: a new
 partition is inserted, a changed one is replaced, a removed one deleted; an unchanged lake costs
-one manifest comparison. A lake with another seed, scale factor or start date is copied afresh.
+one manifest comparison. A lake with another seed, scale factor or start date, or tables with
+other columns (another release), is copied afresh.
 Where: ``<lake>/.cache/kpi.duckdb`` for a local lake (it goes when the lake goes), and
 ``$FLEETLAKE_CACHE_DIR`` (default ``~/.cache/fleetlake``)``/kpi/<hash of the URI>.duckdb`` for
 an S3 lake. If the file cannot be opened (read-only lake, another process holds it), the copy
@@ -53,8 +54,12 @@ def _cached(table: str) -> str:
 
 
 def _identity(lake: Lake) -> str:
+    """The lake's world and the tables' schemas: a copy made for another world, or by a release
+    whose tables had other columns, is rebuilt rather than inserted into."""
     m = lake.manifest
-    return f"{CACHE_VERSION}|{m.seed}|{m.sf}|{m.start}"
+    schemas = "|".join(f"{name}:{spec.schema}" for name, spec in TABLES.items())
+    digest = hashlib.sha256(schemas.encode()).hexdigest()[:16]
+    return f"{CACHE_VERSION}|{m.seed}|{m.sf}|{m.start}|{digest}"
 
 
 def _cached_identity(con: duckdb.DuckDBPyConnection) -> str | None:

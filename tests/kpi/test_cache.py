@@ -60,6 +60,24 @@ def test_synced_cache_gives_the_same_results_as_a_fresh_one(lake_copy) -> None:
     assert synced["q11_monthly_trip_trend"].num_rows == 25  # the new days open January 2026
 
 
+def test_a_copy_made_with_other_table_columns_is_rebuilt(lake_copy, monkeypatch) -> None:
+    import dataclasses
+
+    from fleetlake.schema import TABLES
+
+    trips = TABLES["trips"]
+    older = dataclasses.replace(trips, schema=trips.schema.remove(len(trips.schema) - 1))
+    with monkeypatch.context() as m:  # a release whose trips had one column less
+        m.setitem(TABLES, "trips", older)
+        open_cache(open_lake(str(lake_copy))).close()
+    lake = open_lake(str(lake_copy))
+    con = open_cache(lake)
+    columns = [r[0] for r in con.execute("DESCRIBE lake_trips").fetchall()]
+    assert columns == [*trips.schema.names, "_day"]
+    assert con.execute("SELECT count(*) FROM lake_trips").fetchone()[0] == 1000
+    con.close()
+
+
 def test_unwritable_location_falls_back_to_memory(lake_copy, monkeypatch) -> None:
     monkeypatch.setattr(
         "fleetlake.kpi.cache.cache_file", lambda lake: lake_copy / "no-dir-file" / "x"
