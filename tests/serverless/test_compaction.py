@@ -174,3 +174,31 @@ def test_partitions_of_the_previous_layout_are_adopted_even_when_their_raw_objec
     assert storage.exists(legacy_updates)  # rewritten with the raw updates: replaced, kept a while
     compact(aws, storage, grace=timedelta(0))
     assert not storage.exists(legacy_updates) and storage.exists(legacy_pings)
+
+
+def test_compacted_rows_hold_each_events_fields_in_lake_time(aws, tmp_path):
+    """Every column, from the raw JSON names, with times as naive Colombia wall clock."""
+    put_routes(aws, routes_from_table(routes_table()))
+    ping = {"event_id": "p", "type": "gps", "vehicle": 11, "trip": 1, "route": 1}
+    ping |= {"lat": 4.5, "lon": -74.25, "speed": 0, "time": "2025-03-10T13:00:00.000250Z"}
+    update = {"event_id": "u", "type": "delivery", "delivery": 101, "status": "pending"}
+    signed = {"event_id": "s", "type": "delivery", "delivery": 102, "status": "delivered"}
+    signed |= {"signature": False, "vehicle": 12, "time": "2025-03-11T00:30:00"}
+    ingest_batch(aws, [ping, update | {"time": "2025-03-10T23:59:59-05:00"}, signed])
+    ingest_batch(aws, [ping])  # the same event again, in another raw object: stored once
+    storage = LocalStorage(tmp_path / "lake")
+    report = compact(aws, storage)
+    assert (report.raw_records, report.unique_events) == (4, 3)
+    assert report.added == {"delivery_events": 2, "gps_pings": 1}
+    assert read_stream_table(storage, "gps_pings").to_pylist() == [
+        {"event_id": "p", "vehicle_id": 11, "trip_id": 1, "route_id": 1, "lat": 4.5}
+        | {"lon": -74.25, "speed_kmh": 0.0, "event_time": datetime(2025, 3, 10, 8, 0, 0, 250)}
+    ]
+    assert read_stream_table(storage, "delivery_events").to_pylist() == [
+        {"event_id": "u", "delivery_id": 101, "delivery_status": "pending"}
+        | {"event_time": datetime(2025, 3, 10, 23, 59, 59)}
+        | {"recipient_signature": None, "vehicle_id": None},
+        {"event_id": "s", "delivery_id": 102, "delivery_status": "delivered"}
+        | {"event_time": datetime(2025, 3, 11, 0, 30)}
+        | {"recipient_signature": False, "vehicle_id": 12},
+    ]
