@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -55,6 +57,17 @@ class Section:
     status: str = OK
     intro: str = ""
     figures: Sequence[Figure] = field(default_factory=tuple)
+
+
+def saved_result_section(
+    section_id: str, title: str, path: Path, build: Callable[[dict], Section]
+) -> Section:
+    """The section ``build`` makes from the JSON results saved in ``path``; a file that cannot be
+    read or holds something else gives a "not available" section saying why."""
+    try:
+        return build(json.loads(path.read_text(encoding="utf-8")))
+    except SAVED_RESULT_ERRORS as e:
+        return Section(section_id, title, NOT_AVAILABLE, f"Cannot read {path}: {e!r}")
 
 
 def format_cell(value: object, unit: Unit | None = None) -> str:

@@ -6,7 +6,6 @@ Postgres, so it builds offline and fast.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from fleetlake.report import svg
@@ -14,10 +13,10 @@ from fleetlake.report.page import (
     NOT_AVAILABLE,
     NOT_CONFIGURED,
     OK,
-    SAVED_RESULT_ERRORS,
     Figure,
     Section,
     records_table,
+    saved_result_section,
 )
 from fleetlake.report.svg import Series
 from fleetlake.report.units import COUNT, MS, RATIO
@@ -106,11 +105,11 @@ def postgres_section(path: Path = EXPLAIN_JSON, configured: bool = False) -> Sec
             NOT_AVAILABLE,
             f"No {path}: run `fleetlake pg explain` to fill this section.",
         )
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+
+    def build(document: dict) -> Section:
         figures = [timings_figure(document)]
         if document.get("indexes"):
             figures.append(indexes_figure(document))
-    except SAVED_RESULT_ERRORS as e:
-        return Section("postgres", TITLE, NOT_AVAILABLE, f"Cannot read {path}: {e!r}")
-    return Section("postgres", TITLE, OK, f"From {path}.", tuple(figures))
+        return Section("postgres", TITLE, OK, f"From {path}.", tuple(figures))
+
+    return saved_result_section("postgres", TITLE, path, build)

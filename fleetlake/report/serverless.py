@@ -6,7 +6,6 @@ the Postgres section, this reads a file and never talks to a service.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -15,10 +14,10 @@ from fleetlake.report.page import (
     NOT_AVAILABLE,
     NOT_CONFIGURED,
     OK,
-    SAVED_RESULT_ERRORS,
     Figure,
     Section,
     records_table,
+    saved_result_section,
 )
 from fleetlake.report.svg import Series
 from fleetlake.report.svgmap import MapLine, MapPoint
@@ -47,10 +46,9 @@ def serverless_section(path: Path = REPLAY_JSON) -> Section:
             NOT_CONFIGURED,
             f"No saved replay results ({path}): run `fleetlake replay` to fill this section.",
         )
-    try:
-        return _replay_section(path, json.loads(path.read_text(encoding="utf-8")))
-    except SAVED_RESULT_ERRORS as e:
-        return Section("serverless", TITLE, NOT_AVAILABLE, f"Cannot read {path}: {e!r}")
+    return saved_result_section(
+        "serverless", TITLE, path, lambda document: _replay_section(path, document)
+    )
 
 
 def _replay_section(path: Path, document: dict) -> Section:
