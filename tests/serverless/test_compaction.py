@@ -184,8 +184,8 @@ def test_compacted_rows_hold_each_events_fields_in_lake_time(aws, tmp_path):
     update = {"event_id": "u", "type": "delivery", "delivery": 101, "status": "pending"}
     signed = {"event_id": "s", "type": "delivery", "delivery": 102, "status": "delivered"}
     signed |= {"signature": False, "vehicle": 12, "time": "2025-03-11T00:30:00"}
-    ingest_batch(aws, [ping, update | {"time": "2025-03-10T23:59:59-05:00"}, signed])
-    ingest_batch(aws, [ping])  # the same event again, in another raw object: stored once
+    ingest_batch(aws, [ping, update | {"time": "2025-03-10T08:30:00-05:00"}, signed])
+    ingest_batch(aws, [ping])  # again, alone in its hour: another raw object, one row
     storage = LocalStorage(tmp_path / "lake")
     report = compact(aws, storage)
     assert (report.raw_records, report.unique_events) == (4, 3)
@@ -196,7 +196,7 @@ def test_compacted_rows_hold_each_events_fields_in_lake_time(aws, tmp_path):
     ]
     assert read_stream_table(storage, "delivery_events").to_pylist() == [
         {"event_id": "u", "delivery_id": 101, "delivery_status": "pending"}
-        | {"event_time": datetime(2025, 3, 10, 23, 59, 59)}
+        | {"event_time": datetime(2025, 3, 10, 8, 30)}
         | {"recipient_signature": None, "vehicle_id": None},
         {"event_id": "s", "delivery_id": 102, "delivery_status": "delivered"}
         | {"event_time": datetime(2025, 3, 11, 0, 30)}
