@@ -116,22 +116,23 @@ ADDED_FACT_COLUMNS = (
 
 
 def upgrade_fact_table(target: Target) -> bool:
-    """Bring a fact table built by an older fleetlake up to date; True if it had to.
+    """Bring a fact table built by an older fleetlake up to date; True while it holds facts
+    written before the added columns (their ``partition_date`` is NULL).
 
-    Run before the watermark is read. The trips/deliveries watermark and the facts' content
-    hashes are cleared first, then the columns are added (NULL): this load re-reads every event
-    partition and rewrites each fact in place, keeping its surrogate key. Interrupted anywhere,
-    the next load redoes or completes it.
+    Run before the watermark is read. Only DDL, before the load's transaction: the columns are
+    added (NULL), nothing is cleared. While this returns True the caller ignores the
+    trips/deliveries watermark, so the load re-reads every event partition, and
+    ``facts_plan.sql`` rewrites each fact lacking ``partition_date`` in place, keeping its
+    surrogate key. A failed load leaves the facts and the watermark as they were; the next one
+    does the same work.
     """
     present = target.columns(FACT_TABLE)
-    missing = [(c, sql_type) for c, sql_type in ADDED_FACT_COLUMNS if c not in present]
-    if not present or not missing:
+    if not present:
         return False
-    target.execute("DELETE FROM etl_watermark WHERE lake_table IN ('trips', 'deliveries')")
-    target.execute(f"UPDATE {FACT_TABLE} SET row_hash = ''")
-    for column, sql_type in missing:
-        target.execute(f"ALTER TABLE {FACT_TABLE} ADD COLUMN {column} {sql_type}")
-    return True
+    for column, sql_type in ADDED_FACT_COLUMNS:
+        if column not in present:
+            target.execute(f"ALTER TABLE {FACT_TABLE} ADD COLUMN {column} {sql_type}")
+    return bool(target.query(f"SELECT 1 FROM {FACT_TABLE} WHERE partition_date IS NULL LIMIT 1"))
 
 
 def ensure_tracked_columns(target: Target, dim: DimSpec, staged: pa.Schema) -> None:

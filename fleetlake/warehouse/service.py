@@ -10,6 +10,7 @@ from typing import Any
 from fleetlake.config import Config
 from fleetlake.errors import ValidationError
 from fleetlake.warehouse.incremental import (
+    EVENT_SOURCES,
     check_same_lake,
     pending_partitions,
     read_batch,
@@ -65,9 +66,11 @@ def load_warehouse(
     try:
         with target.lock():
             check_same_lake(lake, _loaded_from(target))
+            rows = _watermark_rows(target)
             if upgrade_fact_table(target):
                 say("fact_deliveries gained natural ids: every trips/deliveries partition reloads")
-            watermark = read_watermark(_watermark_rows(target))
+                rows = [row for row in rows if row[0] not in EVENT_SOURCES]
+            watermark = read_watermark(rows)
             pending = pending_partitions(lake, watermark)
             if not pending:
                 return None

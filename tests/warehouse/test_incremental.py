@@ -98,12 +98,19 @@ def test_incremental_loads_equal_one_full_load(lake_copy: Path, tmp_path: Path) 
     "which", ["duckdb", pytest.param("snowflake", marks=pytest.mark.snowflake)]
 )
 def test_a_fact_table_from_an_older_release_is_upgraded_in_place(
-    which: str, warehouse_lake: Path, tmp_path: Path, request: pytest.FixtureRequest
+    which: str,
+    warehouse_lake: Path,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A warehouse whose facts lack the natural ids and source partition gains them on the next
-    load: every event partition is re-read once, facts are rewritten with their keys kept."""
+    load: every event partition is re-read once, facts are rewritten with their keys kept. A
+    first load that fails leaves the facts and the watermark as they were (only the new, empty
+    columns stay), and the retry does the whole upgrade."""
     from dataclasses import replace
 
+    from fleetlake.warehouse import load
     from fleetlake.warehouse.load import ADDED_FACT_COLUMNS
     from fleetlake.warehouse.targets import open_target
 
@@ -118,8 +125,28 @@ def test_a_fact_table_from_an_older_release_is_upgraded_in_place(
         before = sorted(target.query(keys)), target.query(FACT_CONTENT)
         for column, _ in ADDED_FACT_COLUMNS:
             target.execute(f"ALTER TABLE fact_deliveries DROP COLUMN {column}")
+        old_release = table_rows(target, "fact_deliveries"), table_rows(target, "etl_watermark")
     finally:
         target.close()
+
+    def crash_at_fact_insert(target: object, name: str, *args: object) -> None:
+        if name == "facts_insert.sql":
+            raise RuntimeError("killed inside the load's transaction")
+        run_script(target, name, *args)
+
+    run_script = load.run_script
+    monkeypatch.setattr(load, "run_script", crash_at_fact_insert)
+    with pytest.raises(RuntimeError, match="killed"):
+        load_warehouse(config, target_options=options)
+    monkeypatch.undo()
+    added = tuple(column for column, _ in ADDED_FACT_COLUMNS)
+    target = open_target(config, **options)
+    try:
+        assert table_rows(target, "fact_deliveries", exclude=added) == old_release[0]
+        assert table_rows(target, "etl_watermark") == old_release[1]
+    finally:
+        target.close()
+
     summary = load_warehouse(config, target_options=options)
     assert summary is not None and summary.rows_inserted == 0
     assert summary.rows_updated == len(before[0])  # every fact rewritten once, none added
