@@ -26,8 +26,6 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import psycopg
-
 from fleetlake.lake import Lake, open_lake
 from fleetlake.pipeline import generate_lake
 
@@ -65,6 +63,8 @@ def insert_baseline(lake: Lake, dsn: str, rows: int) -> tuple[int, float]:
     sample = lake.read("deliveries", until=until).slice(0, rows)
     columns = sample.column_names
     values = list(zip(*(sample.column(c).to_pylist() for c in columns), strict=True))
+    import psycopg  # here: bench_report and bench_kpi share ensure_lake without the driver
+
     with psycopg.connect(dsn) as con:
         con.execute(
             "CREATE TEMP TABLE baseline (LIKE deliveries INCLUDING ALL)"  # same checks and keys

@@ -13,11 +13,11 @@ import argparse
 import shutil
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
+from bench_pg_load import ensure_lake
+
 from fleetlake.config import Config
-from fleetlake.pipeline import generate_lake
 from fleetlake.report import build_report
 
 
@@ -26,11 +26,7 @@ def main() -> None:
     parser.add_argument("--sf", type=float, default=1.0)
     parser.add_argument("--lake", type=Path, help="lake to use [generated under the temp dir]")
     args = parser.parse_args()
-    lake = args.lake or Path(tempfile.gettempdir()) / f"fleetlake-bench-sf{args.sf:g}"
-    if not (lake / "_lake.json").exists():
-        began = time.perf_counter()
-        generate_lake(str(lake), sf=args.sf, seed=42, start=date(2024, 1, 1), days=730)
-        print(f"generated sf={args.sf:g} lake in {time.perf_counter() - began:.1f} s: {lake}")
+    lake = Path(ensure_lake(args.sf, args.lake).uri)
     shutil.rmtree(lake / ".cache", ignore_errors=True)  # first build pays the caches
     config = Config(lake=str(lake))
     with tempfile.TemporaryDirectory() as work:
