@@ -73,19 +73,6 @@ def stage_delivery_events(target: Target, rows: pa.Table) -> int:
     )
 
 
-def count_rejected_before(target: Target) -> int:
-    """Staged event rejects an earlier load already recorded (same event_id): a re-read partition
-    that grew holds its invalid events again, and ``load_bookkeeping.sql`` does not record them."""
-    return int(
-        target.query(
-            "SELECT COUNT(*) FROM stg_etl_rejects s WHERE s.source_table = ? AND EXISTS ("
-            "SELECT 1 FROM etl_rejects r "
-            "WHERE r.source_table = s.source_table AND r.natural_key = s.natural_key)",
-            [SOURCE],
-        )[0][0]
-    )
-
-
 def insert_delivery_events(target: Target, run_id: int, started: datetime) -> None:
     """Insert the staged events not yet loaded (inside the load's transaction)."""
     run_script(target, "delivery_events_insert.sql", [run_id, started])

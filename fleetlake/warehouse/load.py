@@ -22,7 +22,6 @@ from fleetlake.config import Config
 from fleetlake.schema import STREAM_TABLES, TABLES
 from fleetlake.warehouse.calendar import date_rows, time_rows
 from fleetlake.warehouse.delivery_events import (
-    count_rejected_before,
     insert_delivery_events,
     prepare_delivery_events,
     stage_delivery_events,
@@ -212,9 +211,9 @@ def apply_batch(
         )[0]
     inserted = sum(c.inserted for c in counts) + int(fact_new) + events_new
     updated = sum(c.updated for c in counts) + int(fact_updated)
-    rejected = rejects.num_rows + sum(c.rejected for c in counts)
-    if events.rejects.num_rows:
-        rejected -= count_rejected_before(target)
+    run_script(target, "rejects_plan.sql")
+    recorded = target.query("SELECT COUNT(*) FROM plan_etl_rejects")[0][0]
+    rejected = int(recorded) + sum(c.rejected for c in counts)
 
     with target.transaction():
         for dim in changed:

@@ -3,14 +3,9 @@
 INSERT INTO dim_date
 SELECT * FROM stg_dim_date s WHERE NOT EXISTS (SELECT 1 FROM dim_date d WHERE d.date_key = s.date_key);
 
--- An event is immutable and keyed by event_id: one rejected by an earlier load is not recorded
--- again when its grown delivery_events partition is re-read (delivery_events.py counts the same).
+-- The rejected rows planned by rejects_plan.sql (events rejected before are left out).
 INSERT INTO etl_rejects (run_id, source_table, natural_key, reason, payload)
-SELECT ?, source_table, natural_key, reason, payload FROM stg_etl_rejects s
-WHERE s.source_table <> 'delivery_events' OR NOT EXISTS (
-    SELECT 1 FROM etl_rejects r
-    WHERE r.source_table = s.source_table AND r.natural_key = s.natural_key
-);
+SELECT ?, source_table, natural_key, reason, payload FROM plan_etl_rejects;
 
 DELETE FROM etl_watermark
 WHERE EXISTS (
