@@ -213,7 +213,11 @@ def open_cache(lake: Lake) -> duckdb.DuckDBPyConnection:
         # Thousands of small local files: one DuckDB thread copies them as fast as two with a
         # quarter less CPU, and leaves a core to the report's validation running beside it.
         con.execute("SET threads = 1")
-    sync(con, lake)
+    try:
+        sync(con, lake)
+    except BaseException:
+        con.close()  # release the file now, not when the traceback is collected
+        raise
     con.execute("RESET threads")
     return con
 

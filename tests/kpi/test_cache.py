@@ -120,3 +120,11 @@ def test_missing_partition_file_is_one_clear_error(lake_copy) -> None:
     with pytest.raises(LakeError, match=f"cannot read trips from {lake_copy}: IO Error") as info:
         run_kpis(str(lake_copy))
     assert "\n" not in str(info.value)
+    # The failed sync released the cache file: another process can open it while `info` (and
+    # its traceback) is still alive.
+    import subprocess
+    import sys
+
+    opener = "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"
+    cache = str(lake_copy / ".cache" / "kpi.duckdb")
+    subprocess.run([sys.executable, "-c", opener, cache], check=True, capture_output=True)
