@@ -62,7 +62,12 @@ def list_raw_keys(clients: Clients) -> Iterator[str]:
             yield obj["Key"]
 
 
+def read_raw_body(clients: Clients, key: str) -> bytes:
+    """The JSON lines of one raw object, undecoded."""
+    return clients.s3.get_object(Bucket=clients.names.bucket, Key=key)["Body"].read()
+
+
 def read_raw(clients: Clients, key: str) -> list[dict[str, Any]]:
     """The records of one raw object."""
-    body = clients.s3.get_object(Bucket=clients.names.bucket, Key=key)["Body"].read()
+    body = read_raw_body(clients, key)
     return [json.loads(line) for line in body.decode().splitlines() if line.strip()]

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 import pyarrow as pa
 import pytest
 
+from fleetlake.errors import LakeError
 from fleetlake.lake.manifest import PartitionInfo, read_stream_entries
 from fleetlake.lake.storage import LocalStorage
 from fleetlake.lake.writer import encode_parquet, partition_key
@@ -202,3 +203,24 @@ def test_compacted_rows_hold_each_events_fields_in_lake_time(aws, tmp_path):
         | {"event_time": datetime(2025, 3, 11, 0, 30)}
         | {"recipient_signature": False, "vehicle_id": 12},
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b'{"event_id": "x", "type": "gps", "time": "2025-03-10T08:00:00-05:00"\n', "JSON lines"),
+        (b'{"event_id": "x", "type": "gps", "time": "yesterday"}\n', "JSON lines"),
+        (b'{"event_id": "x", "type": "sms", "time": "2025-03-10T08:00:00-05:00"}\n', "a type"),
+    ],
+)
+def test_a_corrupt_raw_object_is_one_error_naming_it_and_publishes_nothing(
+    aws, tmp_path, body, problem
+):
+    put_routes(aws, routes_from_table(routes_table()))
+    ingest_batch(aws, stream()[:20])
+    bad = "raw/date=2025-03-10/hour=08/zz-corrupt.jsonl"
+    aws.s3.put_object(Bucket=aws.names.bucket, Key=bad, Body=body)
+    storage = LocalStorage(tmp_path / "lake")
+    with pytest.raises(LakeError, match=rf"^raw object {bad} (is not|holds events of) {problem}"):
+        compact(aws, storage)
+    assert read_stream_entries(storage) == {}
