@@ -16,7 +16,9 @@ ENDPOINT_HELP = "S3/DynamoDB/SNS endpoint [$AWS_ENDPOINT_URL; none: start moto].
 
 
 @main.command("serve")
-@click.option("--port", type=int, default=8080, show_default=True, help="Gateway port.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="Gateway port."
+)
 @click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help=ENDPOINT_HELP)
 @click.option("--aws", "real_aws", is_flag=True, help="Use real AWS (no moto, no endpoint).")
 @click.option("--lake", help="Lake whose routes are loaded [profile's lake].")

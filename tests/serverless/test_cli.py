@@ -211,3 +211,6 @@ def test_user_errors_are_one_line(names, tiny_lake):
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
     assert "Traceback" not in result.output
+    result = CliRunner().invoke(main, ["serve", "--port", "70000"])  # refused before moto starts
+    assert result.exit_code == 2
+    assert "Invalid value for '--port': 70000 is not in the range 0<=x<=65535" in result.output
