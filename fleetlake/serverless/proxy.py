@@ -47,6 +47,8 @@ class Request:
             raise EventError("body", f"malformed JSON ({e.msg} at char {e.pos})") from None
         except RecursionError:
             raise EventError("body", "malformed JSON (nested too deeply)") from None
+        except ValueError:  # an integer literal beyond Python's 4,300-digit conversion limit
+            raise EventError("body", "malformed JSON (a number too long to read)") from None
 
     def id_parameter(self, name: str) -> int:
         """A numeric path parameter such as ``{id}``."""

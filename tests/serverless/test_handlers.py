@@ -141,6 +141,7 @@ def test_a_future_time_within_clock_skew_is_accepted(aws):
     ("body", "status", "field"),
     [
         ('{"events": [', 400, "body"),
+        ('{"events": [' + "1" * 5000 + "]}", 400, "body"),  # not a 500 from int()
         ('{"events": {"a": 1}}', 400, "events"),
         ("42", 400, "events"),
         ("", 400, "body"),
