@@ -121,9 +121,7 @@ class SnowflakeTarget:
             return snowflake.connector.connect(
                 **parameters, session_parameters=session, paramstyle="qmark", autocommit=True
             )
-        except self._errors.Error as e:
-            raise DatabaseError(f"cannot connect to Snowflake: {_describe(e)}") from e
-        except Exception as e:  # connection-level failures (DNS, refused socket, bad config file)
+        except Exception as e:  # driver or connection-level (DNS, refused socket, bad config file)
             raise DatabaseError(f"cannot connect to Snowflake: {_describe(e)}") from e
 
     @classmethod
