@@ -41,11 +41,7 @@ def plan_dimension(target: Target, dim: DimSpec) -> DimCounts:
     if dim.scd2:
         run_script(target, "scd2_plan.sql", **ids)
         updated = target.query(sql_text(target, "scd2_count_closed.sql", **ids))[0][0]
-        rejected = target.query(
-            f"SELECT COUNT(*) FROM {dim.stage} s JOIN {dim.table} d "
-            f"ON d.{dim.natural_key} = s.{dim.natural_key} AND d.valid_from = s.valid_from "
-            "WHERE d.row_hash <> s.row_hash"
-        )[0][0]
+        rejected = target.query(f"SELECT COUNT(*) FROM {dim.plan}_conflicts")[0][0]
     else:
         run_script(target, "scd1_plan.sql", **ids)
         updated = target.query(f"SELECT COUNT(*) FROM {dim.plan} WHERE existing_key IS NOT NULL")[

@@ -47,4 +47,13 @@ SELECT
         (SELECT COALESCE(MAX({key}), 0) FROM {dim} WHERE {key} > 0)
         + ROW_NUMBER() OVER (PARTITION BY existing_key IS NULL ORDER BY {natural_key}, valid_from)
     END AS new_key
-FROM windows
+FROM windows;
+
+-- Staged rows whose (natural key, valid_from) is already loaded with different attributes would
+-- rewrite history: scd2_reject_conflicts.sql rejects them (the loaded version stays); their count
+-- is the run's SCD2 rejects.
+CREATE OR REPLACE TEMPORARY TABLE {plan}_conflicts AS
+SELECT s.{natural_key}
+FROM {stage} s
+JOIN {dim} d ON d.{natural_key} = s.{natural_key} AND d.valid_from = s.valid_from
+WHERE d.row_hash <> s.row_hash
