@@ -162,6 +162,41 @@ def test_a_fact_table_from_an_older_release_is_upgraded_in_place(
     assert load_warehouse(config, target_options=options) is None
 
 
+def test_the_upgrade_load_removes_old_facts_of_deliveries_gone_from_the_lake(
+    warehouse_lake: Path, tmp_path: Path
+) -> None:
+    """An older release kept the facts of deliveries gone from a rewritten partition. The upgrade
+    load re-reads every partition, so such a fact (no partition_date, not staged) is removed and
+    the next load is up to date (a fact left without partition_date would ask for a reload)."""
+    from fleetlake.warehouse.load import ADDED_FACT_COLUMNS
+
+    config = config_for(warehouse_lake, tmp_path)
+    load_warehouse(config)
+    target = DuckDBTarget(config.warehouse_path)
+    try:
+        facts = target.query("SELECT COUNT(*) FROM fact_deliveries")[0][0]
+        target.execute(
+            "INSERT INTO fact_deliveries SELECT * REPLACE "
+            "(delivery_key + 1000000 AS delivery_key, -delivery_id AS delivery_id) "
+            "FROM fact_deliveries WHERE delivery_key = 1"
+        )
+        for column, _ in ADDED_FACT_COLUMNS:
+            target.execute(f"ALTER TABLE fact_deliveries DROP COLUMN {column}")
+    finally:
+        target.close()
+    summary = load_warehouse(config)
+    assert summary is not None and summary.rows_inserted == 0
+    assert summary.rows_updated == facts + 1  # every fact rewritten, the orphan removed
+    target = DuckDBTarget(config.warehouse_path)
+    try:
+        assert target.query("SELECT COUNT(*), MIN(delivery_id) > 0 FROM fact_deliveries") == [
+            (facts, True)
+        ]
+    finally:
+        target.close()
+    assert load_warehouse(config) is None
+
+
 def test_a_rewritten_partition_without_a_delivery_loses_its_fact(
     lake_copy: Path, tmp_path: Path
 ) -> None:
