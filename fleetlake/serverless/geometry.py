@@ -68,19 +68,25 @@ def distance_to_path_km(point: LatLon, path: Sequence[LatLon]) -> float:
     return min(point_to_segment_km(point, a, b) for a, b in zip(path, path[1:], strict=False))
 
 
-def interpolate_along_path(path: Sequence[LatLon], fraction: float) -> LatLon:
-    """The point at ``fraction`` (0..1) of the path's length, linear within a segment.
+def interpolate_along_path(path: Sequence[LatLon], fractions: Sequence[float]) -> list[LatLon]:
+    """The points at ``fractions`` (0..1) of the path's length, linear within a segment.
 
-    Used by replay to place a vehicle on its route; linear interpolation in degrees is well
-    within a few metres of the great circle for segments of a few hundred kilometres.
+    Used by replay to place a vehicle on its route, all of a trip's pings at once (the segment
+    lengths are measured once); linear interpolation in degrees is well within a few metres of
+    the great circle for segments of a few hundred kilometres.
     """
     if len(path) == 1:
-        return path[0]
-    lengths = [haversine_km(a, b) for a, b in zip(path, path[1:], strict=False)]
-    target = max(0.0, min(1.0, fraction)) * sum(lengths)
-    for (a, b), length in zip(zip(path, path[1:], strict=False), lengths, strict=True):
+        return [path[0] for _ in fractions]
+    segments = list(zip(path, path[1:], strict=False))
+    lengths = [haversine_km(a, b) for a, b in segments]
+    total = sum(lengths)
+    return [_point_at(segments, lengths, max(0.0, min(1.0, f)) * total) for f in fractions]
+
+
+def _point_at(segments: list[tuple[LatLon, LatLon]], lengths: list[float], target: float) -> LatLon:
+    for (a, b), length in zip(segments, lengths, strict=True):
         if target <= length and length > 0:
             t = target / length
             return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
         target -= length
-    return path[-1]
+    return segments[-1][1]

@@ -67,13 +67,14 @@ def _pings(trip: dict, route: Route, end: datetime, rng, options: StreamOptions)
     deviate = rng.random() < options.deviation_share and count >= 8
     stretch = max(3, round(options.deviation_minutes / options.ping_minutes))
     off_route = range(count // 2, min(count - 1, count // 2 + stretch)) if deviate else range(0)
+    fractions = [k * options.ping_minutes / 60 / hours for k in range(count)]
+    positions = interpolate_along_path(route.path, fractions)
+    speeds = route.distance_km / hours * rng.uniform(0.85, 1.15, size=count)
     events = []
-    for k in range(count):
+    for k, (position, speed) in enumerate(zip(positions, speeds.tolist(), strict=True)):
         moment = departure + timedelta(minutes=k * options.ping_minutes)
-        position = interpolate_along_path(route.path, k * options.ping_minutes / 60 / hours)
         if k in off_route:
             position = _off_route(position, route, options.deviation_km)
-        speed = route.distance_km / hours * rng.uniform(0.85, 1.15)
         events.append(
             {
                 "event_id": f"g{trip['trip_id']}-{k}",

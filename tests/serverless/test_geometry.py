@@ -52,7 +52,7 @@ def test_degenerate_segment_is_a_point():
 
 def test_distance_to_path_uses_segments_not_waypoints():
     path = [BOGOTA, MEDELLIN]
-    midpoint = interpolate_along_path(path, 0.5)
+    (midpoint,) = interpolate_along_path(path, [0.5])
     # Halfway between two towns 240 km apart: on the route, though 120 km from either waypoint.
     assert min(haversine_km(midpoint, p) for p in path) > 100
     assert distance_to_path_km(midpoint, path) < 0.5
@@ -68,7 +68,7 @@ def test_distance_to_path_takes_the_nearest_segment():
 
 def test_interpolate_along_path_ends_and_middle():
     path = [(0.0, 0.0), (0.0, 1.0), (0.0, 3.0)]
-    assert interpolate_along_path(path, 0.0) == (0.0, 0.0)
-    assert interpolate_along_path(path, 1.0) == (0.0, 3.0)
-    lat, lon = interpolate_along_path(path, 0.5)
+    start, end, (lat, lon), before, after = interpolate_along_path(path, [0, 1, 0.5, -1, 2])
+    assert (start, end, before, after) == ((0.0, 0.0), (0.0, 3.0), (0.0, 0.0), (0.0, 3.0))
     assert (lat, lon) == pytest.approx((0.0, 1.5))
+    assert interpolate_along_path([(1.0, 2.0)], [0.0, 0.7]) == [(1.0, 2.0), (1.0, 2.0)]

@@ -224,7 +224,7 @@ def test_route_deviation_is_measured_to_segments(aws):
     from fleetlake.serverless.geometry import interpolate_along_path
     from tests.serverless.conftest import ROUTES
 
-    on_road = interpolate_along_path(ROUTES[0].path, 0.3)
+    (on_road,) = interpolate_along_path(ROUTES[0].path, [0.3])
     body = deviation("1", {"lat": on_road[0], "lon": on_road[1]})[1]
     assert body["deviating"] is False
     assert body["off_route_km"] < 1.0
