@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -21,6 +21,21 @@ AUDIT = ("etl_timestamp",)
 
 def opening(target: Target, *vehicle_ids: int) -> None:
     load(target, vehicles=rows("vehicles", *({"vehicle_id": v} for v in vehicle_ids)))
+
+
+def trip_at(trip_id: int, when: datetime, **more: object) -> dict[str, object]:
+    """A trip record departing and arriving at ``when`` (lake time)."""
+    return {"trip_id": trip_id, "departure_datetime": when, "arrival_datetime": when, **more}
+
+
+def delivery_at(delivery_id: int, when: datetime) -> dict[str, object]:
+    """A delivery record of the trip with the same id, scheduled and delivered at ``when``."""
+    return {
+        "delivery_id": delivery_id,
+        "trip_id": delivery_id,
+        "scheduled_datetime": when,
+        "delivered_datetime": when,
+    }
 
 
 def test_opening_snapshot_gives_one_open_version_per_entity_in_utc(target: Target) -> None:
@@ -187,25 +202,11 @@ def test_back_dated_change_lands_in_place_and_facts_are_repointed(target: Target
             {"vehicle_id": 1},
             {"vehicle_id": 1, "status": "maintenance", "updated_at": T0 + 4 * day},
         ),
-        trips=rows(
-            "trips",
-            {"trip_id": 1, "departure_datetime": T0 + day, "arrival_datetime": T0 + day},
-            {"trip_id": 2, "departure_datetime": T0 + 3 * day, "arrival_datetime": T0 + 3 * day},
-        ),
+        trips=rows("trips", trip_at(1, T0 + day), trip_at(2, T0 + 3 * day)),
         deliveries=rows(
             "deliveries",
-            {
-                "delivery_id": 1,
-                "trip_id": 1,
-                "scheduled_datetime": T0 + day + timedelta(hours=10),
-                "delivered_datetime": T0 + day + timedelta(hours=10),
-            },
-            {
-                "delivery_id": 2,
-                "trip_id": 2,
-                "scheduled_datetime": T0 + 3 * day + timedelta(hours=10),
-                "delivered_datetime": T0 + 3 * day + timedelta(hours=10),
-            },
+            delivery_at(1, T0 + day + timedelta(hours=10)),
+            delivery_at(2, T0 + 3 * day + timedelta(hours=10)),
         ),
     )
     # A change dated day 2 arrives late: it goes between the opening version and day 4's.
@@ -238,26 +239,15 @@ def test_facts_point_to_the_version_valid_at_event_time_or_unknown(target: Targe
         ),
         trips=rows(
             "trips",
-            {"trip_id": 1, "departure_datetime": T0 + day, "arrival_datetime": T0 + day},
-            {
-                "trip_id": 2,
-                "vehicle_id": 99,
-                "departure_datetime": T0 + 3 * day,
-                "arrival_datetime": T0 + 3 * day,
-            },
-            {"trip_id": 3, "departure_datetime": T0 + 3 * day, "arrival_datetime": T0 + 3 * day},
+            trip_at(1, T0 + day),
+            trip_at(2, T0 + 3 * day, vehicle_id=99),
+            trip_at(3, T0 + 3 * day),
         ),
         deliveries=rows(
             "deliveries",
-            *(
-                {
-                    "delivery_id": i,
-                    "trip_id": i,
-                    "scheduled_datetime": when,
-                    "delivered_datetime": when,
-                }
-                for i, when in ((1, T0 + day), (2, T0 + 3 * day), (3, T0 + 3 * day))
-            ),
+            delivery_at(1, T0 + day),
+            delivery_at(2, T0 + 3 * day),
+            delivery_at(3, T0 + 3 * day),
         ),
     )
     got = versions(target, "dim_vehicle", 1, "vehicle_key")
@@ -337,21 +327,15 @@ def test_late_arriving_members_get_their_keys_point_in_time(target: Target) -> N
 
 def test_reloading_a_partition_makes_its_facts_equal_its_current_content(target: Target) -> None:
     day = timedelta(days=1)
-    other_day = {"departure_datetime": T0 + 3 * day, "arrival_datetime": T0 + 3 * day}
     load(
         target,
-        trips=rows("trips", {"trip_id": 1}, {"trip_id": 2}, {"trip_id": 3, **other_day}),
+        trips=rows("trips", {"trip_id": 1}, {"trip_id": 2}, trip_at(3, T0 + 3 * day)),
         deliveries=rows(
             "deliveries",
             {"delivery_id": 1, "trip_id": 1},
             {"delivery_id": 2, "trip_id": 1},
             {"delivery_id": 3, "trip_id": 2},
-            {
-                "delivery_id": 4,
-                "trip_id": 3,
-                "scheduled_datetime": T0 + 3 * day,
-                "delivered_datetime": T0 + 3 * day,
-            },
+            {**delivery_at(4, T0 + 3 * day), "trip_id": 3},
         ),
     )
     assert target.query("SELECT COUNT(*) FROM fact_deliveries") == [(4,)]
