@@ -64,16 +64,13 @@ def load_routes_command(app, endpoint_url: str | None, lake: str | None) -> None
     With an endpoint (an emulator) the tables are created first; on AWS the table is the
     deployed one, named by $FLEETLAKE_ROUTES_TABLE.
     """
-    from dataclasses import replace
-
-    from fleetlake.serverless.local import load_routes, prepare_resources
-    from fleetlake.serverless.resources import ResourceNames
+    from fleetlake.serverless.local import configured_names, load_routes, prepare_resources
 
     config = app.config(lake=lake)
     if endpoint_url:
         names = prepare_resources(config, endpoint_url)
     else:
-        names = replace(ResourceNames.from_env(), endpoint_url=None)
+        names = configured_names(config, None)
     count = load_routes(config, names)
     click.echo(f"{count} routes loaded into routes_waypoints")
 
@@ -143,19 +140,15 @@ def compact_command(app, endpoint_url: str | None, lake: str | None) -> None:
     Only raw objects not compacted yet are read. Route-deviation alerts whose SNS publish failed
     are published again.
     """
-    from dataclasses import replace
-
     from fleetlake.lake.storage import open_storage
     from fleetlake.serverless.compaction import compact
-    from fleetlake.serverless.local import emulator_defaults
-    from fleetlake.serverless.resources import Clients, ResourceNames, aws_errors
+    from fleetlake.serverless.local import configured_names, emulator_defaults
+    from fleetlake.serverless.resources import Clients, aws_errors
     from fleetlake.serverless.tracking import publish_pending_alerts
 
     emulator_defaults(endpoint_url)
     config = app.config(lake=lake)
-    names = replace(
-        ResourceNames.from_env(), bucket=config.events_bucket, endpoint_url=endpoint_url
-    )
+    names = configured_names(config, endpoint_url)
     storage = open_storage(config.lake, config.s3_endpoint_url)
     clients = Clients(names)
     with aws_errors(f"cannot read raw events from s3://{names.bucket}"):

@@ -112,20 +112,25 @@ def emulator_defaults(endpoint_url: str | None) -> None:
             os.environ.setdefault(key, value)
 
 
+def configured_names(config: Config, endpoint_url: str | None) -> ResourceNames:
+    """The resources a command uses: table names and topic of a deployed stack as exported in
+    the environment, bucket and deviation threshold from the config, this endpoint."""
+    return replace(
+        ResourceNames.from_env(),
+        bucket=config.events_bucket,
+        deviation_threshold_km=config.deviation_threshold_km,
+        endpoint_url=endpoint_url,
+    )
+
+
 def prepare_resources(config: Config, endpoint_url: str | None) -> ResourceNames:
     """Create bucket, tables and topic (idempotent) and export their names to the handlers.
 
     A loopback endpoint is an emulator: see ``emulator_defaults``.
     """
     emulator_defaults(endpoint_url)
-    names = replace(
-        ResourceNames.from_env(),  # table names and topic of a deployed stack, if exported
-        bucket=config.events_bucket,
-        deviation_threshold_km=config.deviation_threshold_km,
-        endpoint_url=endpoint_url,
-    )
     with aws_errors(f"cannot prepare AWS resources at {endpoint_url or 'AWS'}"):
-        names = bootstrap(names)
+        names = bootstrap(configured_names(config, endpoint_url))
     os.environ.update(names.to_env())
     os.environ[API_KEY_ENV_VAR] = config.api_key_env
     return names
