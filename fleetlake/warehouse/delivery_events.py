@@ -63,14 +63,11 @@ def prepare_delivery_events(events: pa.Table) -> Prepared:
 
 
 def stage_delivery_events(target: Target, rows: pa.Table) -> int:
-    """Stage the prepared events (outside the transaction); returns how many are new."""
+    """Stage the prepared events and plan the new ones (outside the transaction); returns how
+    many are new."""
     target.stage(STAGE, rows)
-    return int(
-        target.query(
-            f"SELECT COUNT(*) FROM {STAGE} s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {TABLE} f WHERE f.event_id = s.event_id)"
-        )[0][0]
-    )
+    run_script(target, "delivery_events_plan.sql")
+    return int(target.query(f"SELECT COUNT(*) FROM plan_{TABLE}")[0][0])
 
 
 def insert_delivery_events(target: Target, run_id: int, started: datetime) -> None:
