@@ -1,7 +1,7 @@
 """Vocabularies sampled by index: names, companies, streets, workshops.
 
-Built once per process from Faker's es_CO provider data (no Faker randomness, so the pools depend
-only on the pinned Faker version), then sampled with numpy.
+Names are Faker's es_CO provider lists, shipped as ``names.py`` (no Faker at run time, no Faker
+randomness), sampled with numpy.
 """
 
 from __future__ import annotations
@@ -10,24 +10,17 @@ from functools import cache
 
 import pyarrow as pa
 
-
-def _provider_values(attribute: str) -> list[str]:
-    from faker import Faker
-
-    for provider in Faker("es_CO").providers:
-        if hasattr(provider, attribute):
-            return sorted(set(getattr(provider, attribute)))
-    raise LookupError(attribute)
+from fleetlake.gen.names import FIRST_NAMES, LAST_NAMES
 
 
 @cache
 def first_names() -> pa.Array:
-    return pa.array(_provider_values("first_names"))
+    return pa.array(FIRST_NAMES)
 
 
 @cache
 def last_names() -> pa.Array:
-    return pa.array(_provider_values("last_names"))
+    return pa.array(LAST_NAMES)
 
 
 COMPANY_SUFFIXES = ("S.A.S.", "Ltda.", "S.A.", "& Cía.", "Hermanos", "Distribuciones", "Comercial")
