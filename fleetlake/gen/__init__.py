@@ -55,13 +55,7 @@ def _entity_changes(world: World, name: str, t: int) -> EntityChanges:
     day_start = day_start_seconds(world.day(t))
     mask = module.changed_on(world, t)  # one flag per entity
     changed = np.flatnonzero(mask)
-    at = (
-        day_start
-        + OFFICE_OPENS
-        + (uniform(world.seed, f"{name}.changed_at", changed + 1, t) * OFFICE_HOURS).astype(
-            np.int64
-        )
-    )
+    at = day_start + OFFICE_OPENS + _office_seconds(world.seed, name, changed, t)
     changes = EntityChanges(changed, module.state(world, changed, t), at)
     if t > 0:
         return changes
@@ -70,6 +64,13 @@ def _entity_changes(world: World, name: str, t: int) -> EntityChanges:
     everyone = np.arange(n)
     snapshot = EntityChanges(everyone, module.state(world, everyone, -1), np.full(n, day_start))
     return concat_days([snapshot, changes])
+
+
+def _office_seconds(seed: int, name: str, changed: np.ndarray, t: int) -> np.ndarray:
+    """When in office hours each of ``changed`` changes on day t (most days change nobody)."""
+    if len(changed) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return (uniform(seed, f"{name}.changed_at", changed + 1, t) * OFFICE_HOURS).astype(np.int64)
 
 
 def _cut(name: str, build: Callable, drawn: list) -> list[pa.Table]:

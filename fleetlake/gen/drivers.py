@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from fleetlake.gen.columns import dates, join, number_strings, padded, pick, timestamps
 from fleetlake.gen.pools import first_names, last_names
-from fleetlake.gen.schedule import NEVER, PeriodicSchedule
+from fleetlake.gen.schedule import NEVER, NO_DAY, PeriodicSchedule
 from fleetlake.gen.streams import EventUniforms, uniform
 from fleetlake.gen.world import World
 from fleetlake.schema import DRIVERS
@@ -80,21 +80,24 @@ def staff(world: World) -> Staff:
     )
 
 
-def _on_leave(s: Staff, t: int, inclusive_return: bool) -> np.ndarray:
+@lru_cache(maxsize=8)
+def _back_from_leave(world: World, t: int) -> np.ndarray:
+    """Per driver, the day the latest leave up to day t ends (NO_DAY without one): asked twice a
+    day, by the trips (return day counts as available) and by the status."""
+    s = staff(world)
     had, k, start = s.leave.latest(t)
-    end = start + s.leave_days(k)
-    return had & ((t <= end) if inclusive_return else (t < end))
+    return np.where(had, start + s.leave_days(k), NO_DAY)
 
 
 def available_mask(world: World, t: int) -> np.ndarray:
     """Drivers who can drive on day t (not on leave, including the day they come back)."""
-    return ~_on_leave(staff(world), t, inclusive_return=True)
+    return ~(t <= _back_from_leave(world, t))
 
 
 @lru_cache(maxsize=8)
 def _state(world: World, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     s = staff(world)
-    return s.phone.version_on(t), s.renewals_by(t), _on_leave(s, t, inclusive_return=False)
+    return s.phone.version_on(t), s.renewals_by(t), t < _back_from_leave(world, t)
 
 
 def changed_on(world: World, t: int) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pyarrow as pa
 
@@ -17,6 +19,7 @@ ESTIMATED_HOURS = np.array([r.estimated_hours for r in ROUTES])
 ANNUAL_TOLL_INCREASE = 0.06
 
 
+@cache
 def toll_cop(seed: int, year: int) -> np.ndarray:
     """Toll of every route in ``year``: about 15,000 COP per 100 km in 2024, revised yearly."""
     base = np.array([r.base_toll_cop for r in ROUTES])

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 NEVER = 1.0e9  # a period long enough that the event never comes
+NO_DAY = np.iinfo(np.int64).min  # the end of an episode that never happened: before every day
 
 
 @dataclass(frozen=True)

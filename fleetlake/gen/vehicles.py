@@ -23,7 +23,7 @@ from fleetlake.gen.columns import (
     pick,
     timestamps,
 )
-from fleetlake.gen.schedule import NEVER, PeriodicSchedule, largest_remainder
+from fleetlake.gen.schedule import NEVER, NO_DAY, PeriodicSchedule, largest_remainder
 from fleetlake.gen.streams import EventUniforms, choice_index, uniform
 from fleetlake.gen.world import DEFAULT_DAYS, World
 from fleetlake.schema import MAINTENANCE_TYPES, VEHICLE_TYPES, VEHICLES
@@ -111,26 +111,27 @@ def fleet(world: World) -> Fleet:
     )
 
 
-def _in_workshop(f: Fleet, t: int, inclusive_return: bool) -> np.ndarray:
-    """Vehicles in the workshop for an engine job on day t (optionally counting the return day)."""
+@lru_cache(maxsize=8)
+def _back_from_workshop(world: World, t: int) -> np.ndarray:
+    """Per vehicle, the day its latest engine job up to day t ends (NO_DAY without one): asked
+    twice a day, by the trips (return day counts as in service) and by the status."""
+    f = fleet(world)
     had, k, start = f.maintenance.latest(t)
-    back = start + f.repair_days(k)
-    return (
-        had & (f.maintenance_type(k) == ENGINE) & ((t <= back) if inclusive_return else (t < back))
-    )
+    engine_job = had & (f.maintenance_type(k) == ENGINE)
+    return np.where(engine_job, start + f.repair_days(k), NO_DAY)
 
 
 def in_service_mask(world: World, t: int) -> np.ndarray:
     """Vehicles that can take a trip on day t: not retired and not in the workshop."""
     f = fleet(world)
-    return (t < f.retire_day) & ~_in_workshop(f, t, inclusive_return=True)
+    return (t < f.retire_day) & ~(t <= _back_from_workshop(world, t))
 
 
 @lru_cache(maxsize=8)
 def status_on(world: World, t: int) -> np.ndarray:
     """Status index (schema.VEHICLE_STATUSES) of every vehicle at the end of day t."""
     f = fleet(world)
-    repairing = _in_workshop(f, t, inclusive_return=False)
+    repairing = t < _back_from_workshop(world, t)
     return np.where(t >= f.retire_day, 2, np.where(repairing, 1, 0))
 
 
