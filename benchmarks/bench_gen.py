@@ -143,13 +143,23 @@ def faker_baseline(rows: int = BASELINE_ROWS) -> float:
     return (len(trips) + len(deliveries)) / (time.perf_counter() - began)
 
 
+def _at_least(low: int):
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
+        return value
+
+    return parse
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--repeat", type=int, default=5, help="timed sf=1 runs (default 5)")
+    parser.add_argument("--repeat", type=_at_least(1), default=5, help="timed sf=1 runs (5)")
     parser.add_argument(
-        "--warmup", type=int, default=1, help="untimed sf=1 runs first (default 1): cold caches"
+        "--warmup", type=_at_least(0), default=1, help="untimed sf=1 runs first (1): cold caches"
     )
     parser.add_argument("--memory-sf", default="1,10,30")
     args = parser.parse_args()
@@ -186,9 +196,7 @@ def main() -> None:
         if args.quick:
             return
         peaks = {1: peak}
-        for sf in (float(s) for s in args.memory_sf.split(",")):
-            if sf == 1:
-                continue
+        for sf in sorted({float(s) for s in args.memory_sf.split(",")} - {1.0}):
             summary, wall, peaks[sf] = run_gen(sf, scratch / f"sf{sf:g}", args.workers)
             rows = summary["rows_written"]
             print(

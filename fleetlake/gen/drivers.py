@@ -91,7 +91,7 @@ def _back_from_leave(world: World, t: int) -> np.ndarray:
 
 def available_mask(world: World, t: int) -> np.ndarray:
     """Drivers who can drive on day t (not on leave, including the day they come back)."""
-    return ~(t <= _back_from_leave(world, t))
+    return t > _back_from_leave(world, t)
 
 
 @lru_cache(maxsize=8)

@@ -15,7 +15,7 @@ import pyarrow as pa
 from fleetlake.gen import drivers, vehicles
 from fleetlake.gen.columns import day_start_seconds, decimal_from_cents, pick, timestamps
 from fleetlake.gen.routes import DISTANCE_KM, ESTIMATED_HOURS
-from fleetlake.gen.streams import day_rng
+from fleetlake.gen.streams import choice_index, day_rng
 from fleetlake.gen.world import DELIVERIES_PER_TRIP, World
 from fleetlake.schema import TRIP_STATUSES, TRIPS
 
@@ -23,17 +23,7 @@ from fleetlake.schema import TRIP_STATUSES, TRIPS
 DEPARTURE_HOURS = np.arange(6, 22)
 DEPARTURE_WEIGHT = np.array([2, 4, 9, 9, 5, 4, 3, 4, 8, 8, 4, 3, 2, 2, 1, 1], dtype=float)
 ROUTE_WEIGHT = (1.0 / DISTANCE_KM) / (1.0 / DISTANCE_KM).sum()  # short hauls are more frequent
-
-
-def _cumulative(p: np.ndarray) -> np.ndarray:
-    """What ``Generator.choice(..., p=p)`` searches its uniforms in, computed once."""
-    cdf = p.cumsum()
-    cdf /= cdf[-1]
-    return cdf
-
-
-ROUTE_CDF = _cumulative(ROUTE_WEIGHT)
-HOUR_CDF = _cumulative(DEPARTURE_WEIGHT / DEPARTURE_WEIGHT.sum())
+HOUR_WEIGHT = DEPARTURE_WEIGHT / DEPARTURE_WEIGHT.sum()
 CANCELLED_SHARE = 0.02
 MIN_DELIVERIES, MAX_DELIVERIES = 2, 6
 
@@ -79,9 +69,9 @@ def plan(world: World, t: int) -> TripPlan:
     fleet = vehicles.fleet(world)
     vehicle = _pick_available(rng, vehicles.in_service_mask(world, t), n)
     driver = _pick_available(rng, drivers.available_mask(world, t), n)
-    # rng.choice(..., p=...) draws exactly these, after validating p on every call
-    route = ROUTE_CDF.searchsorted(rng.random(n), side="right")
-    hour = DEPARTURE_HOURS[HOUR_CDF.searchsorted(rng.random(n), side="right")]
+    # exactly what rng.choice(..., p=...) draws, without validating p on every call
+    route = choice_index(rng.random(n), ROUTE_WEIGHT)
+    hour = DEPARTURE_HOURS[choice_index(rng.random(n), HOUR_WEIGHT)]
     departure = day_start_seconds(day) + hour * 3600 + rng.integers(0, 3600, n)
     drive = np.round(ESTIMATED_HOURS[route] * 3600 * rng.uniform(0.85, 1.3, n)).astype(np.int64)
     cancelled = rng.random(n) < CANCELLED_SHARE

@@ -124,7 +124,7 @@ def _back_from_workshop(world: World, t: int) -> np.ndarray:
 def in_service_mask(world: World, t: int) -> np.ndarray:
     """Vehicles that can take a trip on day t: not retired and not in the workshop."""
     f = fleet(world)
-    return (t < f.retire_day) & ~(t <= _back_from_workshop(world, t))
+    return (t < f.retire_day) & (t > _back_from_workshop(world, t))
 
 
 @lru_cache(maxsize=8)
