@@ -40,7 +40,7 @@ REPLACED_GRACE = timedelta(hours=1)
 
 
 @lru_cache(maxsize=64)
-def _statistics_columns(schema: pa.Schema) -> list[str]:
+def statistics_columns(schema: pa.Schema) -> list[str]:
     return [f.name for f in schema if f.name.endswith("_id") or pa.types.is_temporal(f.type)]
 
 
@@ -50,7 +50,7 @@ def partition_key(table: str, day: date, part: int | str = 0) -> str:
 
 def encode_parquet(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
-    statistics = _statistics_columns(table.schema)
+    statistics = statistics_columns(table.schema)
     pq.write_table(table, sink, write_statistics=statistics, **PARQUET_OPTIONS)
     return sink.getvalue().to_pybytes()
 
