@@ -12,7 +12,7 @@ read the previous entry (a warehouse load, ``validate``) still finds every file 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
@@ -55,6 +55,45 @@ def encode_parquet(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
+@dataclass(frozen=True)
+class EncodedDay:
+    """One day's partitions encoded and hashed, not yet written."""
+
+    day: date
+    tables: dict[str, PartitionInfo]
+    files: dict[str, bytes]  # by key
+
+
+def encode_day(day: date, tables: dict[str, pa.Table]) -> EncodedDay:
+    infos: dict[str, PartitionInfo] = {}
+    files: dict[str, bytes] = {}
+    for name, table in tables.items():
+        if table.num_rows == 0:
+            infos[name] = PartitionInfo(0, None, None)
+            continue
+        data = encode_parquet(table)
+        key = partition_key(name, day)
+        files[key] = data
+        infos[name] = PartitionInfo(table.num_rows, hashlib.sha256(data).hexdigest(), key)
+    return EncodedDay(day, infos, files)
+
+
+def publish_day(
+    storage: Storage,
+    encoded: EncodedDay,
+    window_end: date,
+    open_trips: int,
+    previous: DayEntry | None = None,
+) -> DayEntry:
+    """Write an encoded day's partitions, then its manifest entry; returns the entry."""
+    for key, data in encoded.files.items():
+        storage.write_bytes(key, data)
+    entry = DayEntry(encoded.day, window_end, open_trips, encoded.tables)
+    storage.write_bytes(entry.key, entry.to_json())
+    _delete_replaced(storage, previous, encoded.tables)
+    return entry
+
+
 def write_day(
     storage: Storage,
     day: date,
@@ -64,19 +103,7 @@ def write_day(
     previous: DayEntry | None = None,
 ) -> DayEntry:
     """Publish one day's partitions, then its manifest entry; returns the entry."""
-    infos: dict[str, PartitionInfo] = {}
-    for name, table in tables.items():
-        if table.num_rows == 0:
-            infos[name] = PartitionInfo(0, None, None)
-            continue
-        data = encode_parquet(table)
-        key = partition_key(name, day)
-        storage.write_bytes(key, data)
-        infos[name] = PartitionInfo(table.num_rows, hashlib.sha256(data).hexdigest(), key)
-    entry = DayEntry(day, window_end, open_trips, infos)
-    storage.write_bytes(entry.key, entry.to_json())
-    _delete_replaced(storage, previous, infos)
-    return entry
+    return publish_day(storage, encode_day(day, tables), window_end, open_trips, previous)
 
 
 def write_stream_day(
