@@ -262,8 +262,8 @@ def run_demo(config: Config, directory: Path, sf: float, echo: Callable[[str], N
     """
     from fleetlake.kpi import KPIS, run_kpis, title
     from fleetlake.lake import open_lake
+    from fleetlake.lake.saved_validation import validation_of
     from fleetlake.report import build_report
-    from fleetlake.report.validation import validation_for_report
     from fleetlake.serverless.demo import demo_summary as serverless_summary
     from fleetlake.warehouse.service import demo_events_summary
     from fleetlake.warehouse.service import demo_summary as warehouse_summary
@@ -279,7 +279,7 @@ def run_demo(config: Config, directory: Path, sf: float, echo: Callable[[str], N
     )
     lake = open_lake(config.lake)
     echo("== 2. validate")
-    report = validation_for_report(lake)  # saved beside the lake: the report reuses it
+    report = validation_of(lake)  # saved beside the lake: the report reuses it
     for name, rows in report.rows.items():
         echo(f"   {name:<12} {rows:>9,} rows in {report.partitions[name]:>4} partitions")
     echo(

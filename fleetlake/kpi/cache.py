@@ -18,7 +18,6 @@ is built in memory instead: slower, never wrong.
 from __future__ import annotations
 
 import hashlib
-import os
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,11 +41,7 @@ _PARENT_PARTITION = {"deliveries": ("trips", "trip_id")}
 
 def cache_file(lake: Lake) -> Path:
     """Where the DuckDB copy of ``lake`` lives (see the module docstring)."""
-    uri = str(lake.uri)
-    if "://" not in uri:
-        return Path(uri) / ".cache" / "kpi.duckdb"
-    root = Path(os.environ.get("FLEETLAKE_CACHE_DIR") or Path.home() / ".cache" / "fleetlake")
-    return root / "kpi" / f"{hashlib.sha256(uri.encode()).hexdigest()[:16]}.duckdb"
+    return lake.cache_file("kpi", ".duckdb")
 
 
 def _cached(table: str) -> str:

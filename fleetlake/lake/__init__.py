@@ -7,8 +7,11 @@ invisible until a run publishes it.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Iterable
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -36,6 +39,16 @@ class Lake:
     @property
     def uri(self) -> str:
         return self.storage.uri
+
+    def cache_file(self, kind: str, suffix: str) -> Path:
+        """Where to keep something derived from this lake (a KPI copy, a validation result):
+        ``<lake>/.cache/<kind><suffix>`` for a local lake (it goes when the lake goes), else
+        ``$FLEETLAKE_CACHE_DIR`` (default ``~/.cache/fleetlake``) ``/<kind>/<hash of the
+        URI><suffix>``, never inside a bucket."""
+        if "://" not in self.uri:
+            return Path(self.uri) / ".cache" / f"{kind}{suffix}"
+        root = Path(os.environ.get("FLEETLAKE_CACHE_DIR") or Path.home() / ".cache" / "fleetlake")
+        return root / kind / f"{hashlib.sha256(self.uri.encode()).hexdigest()[:16]}{suffix}"
 
     def partitions(self, table: str) -> dict[date, PartitionInfo]:
         """The table's non-empty partitions by day: generated, or compacted real-time events."""

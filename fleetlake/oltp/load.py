@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from fleetlake.errors import DatabaseError, LakeError, ValidationError
+from fleetlake.errors import DatabaseError, LakeError
 from fleetlake.oltp.connection import connect, database_error
 from fleetlake.oltp.copy_binary import HEADER, TRAILER, encode_batch
 from fleetlake.schema import ENTITY_TABLES, EVENT_TABLES
@@ -129,18 +129,6 @@ def _copy(
     return count
 
 
-def check_lake(lake: Lake) -> None:
-    """Refuse a lake that fails ``fleetlake validate`` (before touching the database)."""
-    from fleetlake.lake.validate import validate_lake
-
-    report = validate_lake(lake)
-    if not report.ok:
-        raise ValidationError(
-            f"lake {lake.uri} fails validation ({report.violations[0]}); "
-            "run `fleetlake validate` for the full report"
-        )
-
-
 def load_lake(
     lake: Lake,
     dsn: str,
@@ -157,8 +145,10 @@ def load_lake(
     import psycopg
 
     started = time.perf_counter()
-    if validate:
-        check_lake(lake)
+    if validate:  # before touching the database; reuses a result saved for this content
+        from fleetlake.lake.saved_validation import refuse_invalid
+
+        refuse_invalid(lake, "run `fleetlake validate` for the full report")
     result = LoadResult()
     before, after = schema_parts()
     con = connect(dsn, autocommit=True)

@@ -39,14 +39,14 @@ def collect_sections(
     from fleetlake.kpi import run_kpis
     from fleetlake.kpi.run import checked_as_of
     from fleetlake.lake import open_lake
-    from fleetlake.report.validation import validation_for_report
+    from fleetlake.lake.saved_validation import validation_of
 
     lake = open_lake(config.lake, endpoint_url=config.s3_endpoint_url)
     effective = checked_as_of(as_of, lake.manifest.start, lake.manifest.end)
     # Validation and the KPI cache each read the lake's partitions on a first build: both
     # mostly wait on pyarrow and DuckDB, which release the GIL, so a second thread overlaps them.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        validation = pool.submit(validation_for_report, lake)
+        validation = pool.submit(validation_of, lake)
         results = run_kpis(lake, effective, tolerance_minutes=config.on_time_tolerance_minutes)
         report = validation.result()
     return effective, [

@@ -8,7 +8,6 @@ from time import perf_counter
 from typing import Any
 
 from fleetlake.config import Config
-from fleetlake.errors import ValidationError
 from fleetlake.warehouse.incremental import (
     EVENT_SOURCES,
     check_same_lake,
@@ -54,14 +53,9 @@ def load_warehouse(
     lake = open_lake(config.lake, endpoint_url=config.s3_endpoint_url)
     if validate:
         say(f"validating {lake.uri}")
-        from fleetlake.lake.validate import validate_lake
+        from fleetlake.lake.saved_validation import refuse_invalid
 
-        report = validate_lake(lake)
-        if not report.ok:
-            raise ValidationError(
-                f"lake {lake.uri} fails validation ({report.violations[0]}); "
-                "the warehouse was not changed"
-            )
+        refuse_invalid(lake, "the warehouse was not changed")
     target = open_target(config, **(target_options or {}))
     try:
         with target.lock():

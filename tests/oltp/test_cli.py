@@ -26,6 +26,26 @@ def test_pg_load_validates_then_loads(pg_db: str, tiny_lake) -> None:
 
 
 @pytest.mark.postgres
+def test_pg_load_reuses_the_result_of_fleetlake_validate(
+    pg_db: str, tiny_lake, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fleetlake.lake import saved_validation, validate
+
+    lake = tmp_path / "lake"
+    shutil.copytree(tiny_lake, lake, ignore=shutil.ignore_patterns(".cache"))
+    assert _run("validate", "--lake", str(lake)).exit_code == 0
+
+    def scan(opened):
+        raise AssertionError(f"{opened.uri} validated again")
+
+    for module in (validate, saved_validation):  # wherever the load would look it up
+        monkeypatch.setattr(module, "validate_lake", scan)
+    result = _run("pg", "load", "--dsn", pg_db, "--lake", str(lake))
+    assert result.exit_code == 0, result.output
+    assert "loaded 5,156 rows from" in result.output
+
+
+@pytest.mark.postgres
 def test_dsn_from_libpq_environment(pg_db: str, tiny_lake) -> None:
     params = conninfo_to_dict(pg_db)
     env = {

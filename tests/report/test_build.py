@@ -141,8 +141,8 @@ def test_a_report_after_validate_reuses_its_result_until_the_lake_changes(
 ) -> None:
     import shutil
 
+    from fleetlake.lake import saved_validation as validation
     from fleetlake.pipeline import simulate_lake
-    from fleetlake.report import validation
 
     lake = tmp_path / "lake"
     shutil.copytree(tiny_lake, lake, ignore=shutil.ignore_patterns(".cache"))
@@ -152,9 +152,9 @@ def test_a_report_after_validate_reuses_its_result_until_the_lake_changes(
     monkeypatch.setattr(
         validation, "validate_lake", lambda opened: validated.append(opened.uri) or real(opened)
     )
-    assert validation.validation_for_report(open_lake(str(lake))).ok
+    assert validation.validation_of(open_lake(str(lake))).ok
     assert validated == []  # `fleetlake validate` saved it: the report reads no partition
     simulate_lake(str(lake), days=1)
-    assert validation.validation_for_report(open_lake(str(lake))).ok
-    assert validation.validation_for_report(open_lake(str(lake))).ok
+    assert validation.validation_of(open_lake(str(lake))).ok
+    assert validation.validation_of(open_lake(str(lake))).ok
     assert len(validated) == 1  # a new day: validated once, then reused

@@ -32,4 +32,4 @@ def test_report_of_an_s3_lake(
     assert states["warehouse"] == "not available"  # Snowflake is not read offline
     assert f"S3: {uri}" in html and 'data-node="lake" data-active="true"' in html
     assert sum(series_values(html, "kpi-03", "trips").values()) > 0
-    assert list((tmp_path / "cache").rglob("*.validation.json"))  # saved outside the bucket
+    assert list((tmp_path / "cache" / "validation").glob("*.json"))  # saved outside the bucket

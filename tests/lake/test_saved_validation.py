@@ -11,10 +11,10 @@ import pytest
 
 import fleetlake
 from fleetlake.lake import open_lake
+from fleetlake.lake import saved_validation as validation
 from fleetlake.lake import validate as lake_validate
 from fleetlake.lake.storage import LocalStorage
 from fleetlake.lake.writer import write_stream_day
-from fleetlake.report import validation
 from fleetlake.schema import DELIVERY_EVENTS
 
 
@@ -45,7 +45,7 @@ def test_compacted_events_invalidate_the_saved_result(validated_lake: Path) -> N
         schema=DELIVERY_EVENTS.schema,
     )
     write_stream_day(LocalStorage(validated_lake), day, {"delivery_events": bad}, frozenset({"k1"}))
-    report = validation.validation_for_report(open_lake(str(validated_lake)))
+    report = validation.validation_of(open_lake(str(validated_lake)))
     violations = {v.rule: (v.count, v.examples) for v in report.violations}
     assert violations == {
         "delivery_events.delivery exists": (1, ("e1",)),
@@ -62,7 +62,7 @@ def test_new_rules_or_release_invalidate_the_saved_result(
         "RULES",
         (*lake_validate.RULES, ("trips.none departs at all", "trips", "TRUE", "trip_id")),
     )
-    report = validation.validation_for_report(open_lake(str(validated_lake)))
+    report = validation.validation_of(open_lake(str(validated_lake)))
     assert [v.rule for v in report.violations] == ["trips.none departs at all"]
     monkeypatch.undo()
     assert validation.saved_validation(open_lake(str(validated_lake))) is None  # rules changed

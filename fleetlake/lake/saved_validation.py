@@ -1,10 +1,11 @@
-"""Lake validation for the report, remembered per lake content.
+"""A lake's validation result, kept for its exact content.
 
-``validate_lake`` reads every partition, which takes far longer than the rest of the report.
-Its result depends only on the lake's content, which the manifest fingerprints (a sha256 per
-partition, generated and compacted real-time alike), and on the rules, so the report keeps the
-last result next to the KPI cache and reuses it while both are unchanged: after the first build,
-the data-quality section costs no scan.
+``validate_lake`` reads every partition: seconds at sf=1, far more than a report or the checks
+before a load need otherwise. Its result depends only on the lake's content, which the manifest
+fingerprints (a sha256 per partition, generated and compacted real-time alike), and on the rules.
+So ``fleetlake validate`` saves it next to the lake (``Lake.cache_file``), and the report and the
+loads with ``--validate`` (Postgres, warehouse) reuse it while both are unchanged, or validate and
+save it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 from pathlib import Path
 
 import fleetlake
-from fleetlake.kpi.cache import cache_file
+from fleetlake.errors import ValidationError
 from fleetlake.lake import Lake
 from fleetlake.lake import validate as rules
 from fleetlake.lake.validate import ValidationReport, Violation, validate_lake
@@ -41,8 +42,8 @@ def fingerprint(lake: Lake) -> str:
 
 
 def saved_result_path(lake: Lake) -> Path:
-    """Next to the lake's KPI cache (inside a local lake's ``.cache``, else the user cache)."""
-    return cache_file(lake).with_suffix(".validation.json")
+    """Inside a local lake's ``.cache``, else in the user's cache (see ``Lake.cache_file``)."""
+    return lake.cache_file("validation", ".json")
 
 
 def _from_dict(document: dict) -> ValidationReport:
@@ -70,7 +71,7 @@ def saved_validation(lake: Lake) -> ValidationReport | None:
 
 
 def save_validation(lake: Lake, report: ValidationReport) -> None:
-    """Remember ``report`` for this lake content (``fleetlake validate`` saves it too)."""
+    """Remember ``report`` for this lake content."""
     path = saved_result_path(lake)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,7 +81,14 @@ def save_validation(lake: Lake, report: ValidationReport) -> None:
         pass  # a read-only lake still gets its report, only without the saved result
 
 
-def validation_for_report(lake: Lake) -> ValidationReport:
+def refuse_invalid(lake: Lake, then: str) -> None:
+    """ValidationError (one line: the first violation, then ``then``) unless the lake passes."""
+    report = validation_of(lake)
+    if not report.ok:
+        raise ValidationError(f"lake {lake.uri} fails validation ({report.violations[0]}); {then}")
+
+
+def validation_of(lake: Lake) -> ValidationReport:
     """The saved result for this exact lake content, or a fresh ``validate_lake`` (then saved)."""
     report = saved_validation(lake)
     if report is None:
