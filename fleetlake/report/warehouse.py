@@ -27,6 +27,7 @@ from fleetlake.report.units import COUNT
 from fleetlake.sql_files import read_sql
 
 TITLE = "Warehouse"
+RUNS_CHARTED = 30  # bars in the ETL runs chart: the latest runs
 
 
 def _query(con, name: str) -> pa.Table:
@@ -76,18 +77,23 @@ def versions_figure(by_month: pa.Table, summary: pa.Table) -> Figure:
 
 
 def runs_figure(runs: pa.Table) -> Figure:
-    """Rows inserted, updated and rejected by each ETL run."""
+    """Rows inserted, updated and rejected by each ETL run: the chart holds the latest
+    ``RUNS_CHARTED`` (a daily load makes hundreds), the table the runs latest first."""
+    note = ""
     if runs.num_rows == 0:
         chart = svg.empty_chart("wh-runs", "ETL runs", "No ETL run recorded yet.")
     else:
-        labels = [f"run {r}" for r in runs.column("run_id").to_pylist()]
+        charted = runs.slice(max(0, runs.num_rows - RUNS_CHARTED))
+        labels = [f"run {r}" for r in charted.column("run_id").to_pylist()]
         measures = ("rows_inserted", "rows_updated", "rows_rejected")
-        series = [Series(m, [float(v) for v in runs.column(m).to_pylist()]) for m in measures]
+        series = [Series(m, [float(v) for v in charted.column(m).to_pylist()]) for m in measures]
         chart = svg.bar_chart(
             "wh-runs", "ETL runs: rows written and rejected", labels, series, COUNT, "Rows (count)"
         )
+        if charted.num_rows < runs.num_rows:
+            note = f"The chart shows the latest {charted.num_rows} of {runs.num_rows:,} runs."
     latest_first = runs.take(list(reversed(range(runs.num_rows))))
-    return Figure("wh-runs", "ETL runs", chart, arrow_table(latest_first))
+    return Figure("wh-runs", "ETL runs", chart, arrow_table(latest_first), note)
 
 
 def rejects_figure(rejects: pa.Table) -> Figure:

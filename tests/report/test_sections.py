@@ -95,6 +95,26 @@ def test_warehouse_versions_runs_and_rejects(tmp_path: Path) -> None:
     assert summary["dim_vehicle"] == ["dim_vehicle", "2", "3", "2", "2"]
 
 
+def test_the_runs_chart_holds_the_latest_runs_and_the_table_all(tmp_path: Path) -> None:
+    import duckdb
+
+    path = make_warehouse(tmp_path / "wh.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "INSERT INTO etl_runs SELECT i, TIMESTAMP '2024-04-03' + INTERVAL (i) DAY, "
+            "TIMESTAMP '2024-04-03' + INTERVAL (i) DAY, 'succeeded', 10 * i, i, 0, 0 "
+            "FROM range(3, 43) AS t(i)"
+        )
+    section = warehouse_section(Config(warehouse_path=str(path)))
+    runs = next(f for f in section.figures if f.id == "wh-runs")
+    charted = series_values(_html(section), "wh-runs", "rows_inserted")
+    assert list(charted) == [f"run {i}" for i in range(13, 43)]  # the latest 30, in run order
+    assert charted["run 42"] == 42.0
+    assert runs.note == "The chart shows the latest 30 of 42 runs."
+    assert [row[0] for row in runs.table.rows] == [str(i) for i in range(42, 30, -1)]
+    assert runs.table.total_rows == 42  # the table says how many it leaves out
+
+
 def test_warehouse_of_a_real_load(tiny_lake: Path, tmp_path: Path) -> None:
     """The section over a warehouse loaded by ``load_warehouse``, checked by direct queries."""
     import duckdb
