@@ -152,7 +152,7 @@ def validate(app: AppContext, lake, as_json) -> None:
     config = app.config(lake=lake)
     opened = open_lake(config.lake, config.s3_endpoint_url)
     report = validate_lake(opened)
-    save_validation(opened, report)  # `report` and `pg load --validate` of this content reuse it
+    save_validation(opened, report)  # the report and `--validate` loads of this content reuse it
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
