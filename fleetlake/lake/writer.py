@@ -94,18 +94,6 @@ def publish_day(
     return entry
 
 
-def write_day(
-    storage: Storage,
-    day: date,
-    tables: dict[str, pa.Table],
-    window_end: date,
-    open_trips: int,
-    previous: DayEntry | None = None,
-) -> DayEntry:
-    """Publish one day's partitions, then its manifest entry; returns the entry."""
-    return publish_day(storage, encode_day(day, tables), window_end, open_trips, previous)
-
-
 def write_stream_day(
     storage: Storage,
     day: date,
