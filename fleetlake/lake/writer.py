@@ -1,4 +1,5 @@
-"""Publishing a day: encode each table's rows as one zstd Parquet file, then the day's entry.
+"""Publishing a day: each table's rows encoded as one zstd Parquet file (``encode_day``), then
+written, then the day's entry (``publish_day``).
 
 A partition is one file written atomically, so it appears whole or not at all; the day entry is
 written only after all the day's files, so an interrupted run leaves at worst files without an
