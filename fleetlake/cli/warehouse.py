@@ -33,7 +33,8 @@ def warehouse() -> None:
     default=False,
     show_default=True,
     help="First run the full `fleetlake validate` and refuse a lake that fails it (it reads the "
-    "whole lake; without it, every file loaded is still checked against its manifest sha256).",
+    "whole lake; a result saved for the same content is reused; without it, every file loaded "
+    "is still checked against its manifest sha256).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @pass_app

@@ -19,6 +19,7 @@ from fleetlake.errors import ValidationError
 from fleetlake.lake import Lake
 from fleetlake.lake import validate as rules
 from fleetlake.lake.validate import ValidationReport, Violation, validate_lake
+from fleetlake.lake.verify import file_problem, read_files
 
 
 def rules_version() -> str:
@@ -60,14 +61,30 @@ def _from_dict(document: dict) -> ValidationReport:
 
 
 def saved_validation(lake: Lake) -> ValidationReport | None:
-    """The result saved for this exact lake content, if any."""
+    """The result saved for this exact lake content, if any: saved for the manifest in force,
+    and every file it lists still has the bytes it had (read and hashed, not decoded: the cheap
+    part of validating; a file changed or lost since must not be loaded on an old verdict)."""
     try:
         saved = json.loads(saved_result_path(lake).read_text(encoding="utf-8"))
-        if saved.get("fingerprint") == fingerprint(lake):
-            return _from_dict(saved["report"])
+        if saved.get("fingerprint") != fingerprint(lake):
+            return None
+        report = _from_dict(saved["report"])
     except (OSError, ValueError, KeyError, TypeError):
-        pass  # no usable saved result
-    return None
+        return None  # no usable saved result
+    return report if _files_intact(lake) else None
+
+
+def _files_intact(lake: Lake) -> bool:
+    m = lake.manifest
+    parts = [
+        info
+        for partitions in (m.partitions, m.stream_partitions)
+        for days in partitions.values()
+        for info in days.values()
+        if info.file
+    ]
+    contents = read_files(lake.storage, [info.file for info in parts])
+    return not any(file_problem(info, data) for info, data in zip(parts, contents, strict=True))
 
 
 def save_validation(lake: Lake, report: ValidationReport) -> None:

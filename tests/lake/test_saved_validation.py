@@ -71,3 +71,15 @@ def test_new_rules_or_release_invalidate_the_saved_result(
     assert validation.saved_validation(open_lake(str(validated_lake))) is not None
     monkeypatch.setattr(fleetlake, "__version__", "999.0.0")
     assert validation.saved_validation(open_lake(str(validated_lake))) is None  # new release
+
+
+def test_a_file_changed_or_lost_since_the_result_was_saved_is_validated_again(
+    validated_lake: Path,
+) -> None:
+    files = sorted((validated_lake / "deliveries").glob("date=*/*.parquet"))
+    files[0].write_bytes(files[1].read_bytes())  # valid Parquet, but not the file listed
+    assert validation.saved_validation(open_lake(str(validated_lake))) is None
+    report = validation.validation_of(open_lake(str(validated_lake)))
+    assert "manifest: partition files" in {v.rule for v in report.violations}
+    files[0].unlink()
+    assert validation.saved_validation(open_lake(str(validated_lake))) is None

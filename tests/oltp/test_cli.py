@@ -26,10 +26,11 @@ def test_pg_load_validates_then_loads(pg_db: str, tiny_lake) -> None:
 
 
 @pytest.mark.postgres
-def test_pg_load_reuses_the_result_of_fleetlake_validate(
+def test_pg_load_reuses_a_saved_validation_result(
     pg_db: str, tiny_lake, tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fleetlake.lake import saved_validation, validate
+    from fleetlake.lake import open_lake, saved_validation, validate
+    from fleetlake.lake.validate import ValidationReport, Violation
 
     lake = tmp_path / "lake"
     shutil.copytree(tiny_lake, lake, ignore=shutil.ignore_patterns(".cache"))
@@ -43,6 +44,12 @@ def test_pg_load_reuses_the_result_of_fleetlake_validate(
     result = _run("pg", "load", "--dsn", pg_db, "--lake", str(lake))
     assert result.exit_code == 0, result.output
     assert "loaded 5,156 rows from" in result.output
+    # the saved verdict is what decides: a failing one refuses the load, still without a scan
+    failing = ValidationReport(str(lake), ["x"], [Violation("trips.a rule", 2, ("7",))])
+    saved_validation.save_validation(open_lake(str(lake)), failing)
+    refused = _run("pg", "load", "--dsn", pg_db, "--lake", str(lake))
+    assert refused.exit_code == 1 and refused.output.count("\n") == 1
+    assert "fails validation (trips.a rule: 2 violation(s) — e.g. 7)" in refused.output
 
 
 @pytest.mark.postgres

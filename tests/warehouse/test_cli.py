@@ -103,6 +103,24 @@ def test_validate_refuses_a_lake_that_fails_validation(lake_copy: Path, tmp_path
     assert not Path(path).exists()
 
 
+def test_validate_uses_a_saved_verdict_for_the_same_content(
+    lake_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fleetlake.lake import open_lake, saved_validation, validate
+    from fleetlake.lake.validate import ValidationReport, Violation
+
+    failing = ValidationReport(str(lake_copy), ["x"], [Violation("trips.a rule", 1)])
+    saved_validation.save_validation(open_lake(str(lake_copy)), failing)
+    for module in (validate, saved_validation):
+        monkeypatch.setattr(module, "validate_lake", lambda opened: pytest.fail("validated"))
+    path = str(tmp_path / "wh.duckdb")
+    result = run("warehouse", "load", "--lake", str(lake_copy), "--warehouse-path", path,
+                 "--validate")  # fmt: skip
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "fails validation (trips.a rule: 1 violation(s))" in result.output
+    assert not Path(path).exists()
+
+
 def test_a_non_numeric_snowflake_port_is_one_line(monkeypatch):
     from fleetlake.config import Config
     from fleetlake.errors import ConfigError
