@@ -83,3 +83,19 @@ def test_a_file_changed_or_lost_since_the_result_was_saved_is_validated_again(
     assert "manifest: partition files" in {v.rule for v in report.violations}
     files[0].unlink()
     assert validation.saved_validation(open_lake(str(validated_lake))) is None
+
+
+def test_fleetlake_validate_always_checks_afresh_and_saves_what_it_found(
+    validated_lake: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from fleetlake.cli import main
+
+    wrong = lake_validate.ValidationReport(
+        str(validated_lake), ["x"], [lake_validate.Violation("trips.a rule", 1)]
+    )
+    validation.save_validation(open_lake(str(validated_lake)), wrong)
+    result = CliRunner().invoke(main, ["validate", "--lake", str(validated_lake)])
+    assert result.exit_code == 0, result.output  # the lake is fine: the saved verdict was not used
+    assert validation.saved_validation(open_lake(str(validated_lake))).ok  # and it was replaced
