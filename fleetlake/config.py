@@ -92,22 +92,30 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         raise ConfigError(f"{where}: '{key}' must be {expected}, got {value!r}") from None
 
 
-def _check(config: Config, where: str) -> Config:
+def _check(config: Config, origins: dict[str, str]) -> Config:
+    """Values out of range, each named where it was set (``origins``: key -> file section,
+    environment variable or option; the defaults otherwise)."""
+
+    def where(key: str) -> str:
+        return origins.get(key, config.source)
+
     if config.warehouse_target not in ("duckdb", "snowflake"):
         raise ConfigError(
-            f"{where}: 'warehouse_target' must be 'duckdb' or 'snowflake', "
+            f"{where('warehouse_target')}: 'warehouse_target' must be 'duckdb' or 'snowflake', "
             f"got {config.warehouse_target!r}"
         )
     if config.workers < 0:
-        raise ConfigError(f"{where}: 'workers' must be >= 0, got {config.workers}")
+        raise ConfigError(f"{where('workers')}: 'workers' must be >= 0, got {config.workers}")
     if config.on_time_tolerance_minutes < 0:
-        raise ConfigError(f"{where}: 'on_time_tolerance_minutes' must be >= 0")
+        key = "on_time_tolerance_minutes"
+        raise ConfigError(f"{where(key)}: '{key}' must be >= 0")
     if config.deviation_threshold_km <= 0:
-        raise ConfigError(f"{where}: 'deviation_threshold_km' must be > 0")
+        key = "deviation_threshold_km"
+        raise ConfigError(f"{where(key)}: '{key}' must be > 0")
     for key in ("fuel_price_cop_per_liter", "driver_cost_cop_per_hour", "revenue_base_cop",
                 "revenue_cop_per_kg", "revenue_cop_per_km"):  # fmt: skip
         if getattr(config, key) < 0:
-            raise ConfigError(f"{where}: '{key}' must be >= 0, got {getattr(config, key)}")
+            raise ConfigError(f"{where(key)}: '{key}' must be >= 0, got {getattr(config, key)}")
     return config
 
 
@@ -128,6 +136,7 @@ def load_config(profile: str | None = None, path: Path | None = None, **override
     profile = profile or os.environ.get("FLEETLAKE_PROFILE") or DEFAULT_PROFILE
     path = path if path is not None else find_config_file()
     values: dict[str, Any] = {}
+    origins: dict[str, str] = {}  # where each value in ``values`` came from
     source = "<defaults>"
     if path is not None:
         source = str(path)
@@ -153,14 +162,17 @@ def load_config(profile: str | None = None, path: Path | None = None, **override
             if key not in _SETTABLE:
                 raise ConfigError(f"{where}: unknown key '{key}' (known: {', '.join(_SETTABLE)})")
             values[key] = _coerce(key, value, where)
+            origins[key] = where
     elif profile != DEFAULT_PROFILE:
         raise ConfigError(f"profile '{profile}' requested but no {CONFIG_FILE} found")
     for key in _SETTABLE:
         env_value = os.environ.get(f"FLEETLAKE_{key.upper()}")
         if env_value is not None and env_value != "":
-            values[key] = _coerce(key, env_value, f"environment FLEETLAKE_{key.upper()}")
+            origins[key] = f"environment FLEETLAKE_{key.upper()}"
+            values[key] = _coerce(key, env_value, origins[key])
     for key, value in overrides.items():
         if value is not None:
-            values[key] = _coerce(key, value, f"option --{key.replace('_', '-')}")
+            origins[key] = f"option --{key.replace('_', '-')}"
+            values[key] = _coerce(key, value, origins[key])
     config = replace(Config(profile=profile, source=source), **values)
-    return _check(config, source)
+    return _check(config, origins)

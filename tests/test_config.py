@@ -60,8 +60,10 @@ def test_unknown_profile_lists_the_known_ones(toml):
 def test_bad_environment_value_names_the_variable(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("FLEETLAKE_WORKERS", "-1")
-    with pytest.raises(ConfigError, match="'workers' must be >= 0"):
+    with pytest.raises(ConfigError, match="^environment FLEETLAKE_WORKERS: 'workers' must be >= 0"):
         load_config()
+    with pytest.raises(ConfigError, match="^option --workers: 'workers' must be >= 0, got -2"):
+        load_config(workers=-2)
     monkeypatch.setenv("FLEETLAKE_WORKERS", "x")
     with pytest.raises(ConfigError, match="environment FLEETLAKE_WORKERS: 'workers' must be int"):
         load_config()
