@@ -101,7 +101,7 @@ class Lake:
         contents = read_files(self.storage, [part.file for part in parts])
         tables = [spec.schema.empty_table()]
         for part, data in zip(parts, contents, strict=True):
-            rows, problem = decode_partition(part, data)
+            rows, problem = decode_partition(part, data, spec.schema.names)
             if problem:
                 raise ValidationError(
                     f"lake file {part.file} {problem}; run `fleetlake validate --lake {self.uri}`"

@@ -33,7 +33,8 @@ def decode_partition(
     """(the partition's rows, None) if the file matches its manifest entry, else (None, why).
 
     The rows are parsed from the very bytes that were hashed (one read per file, also on S3);
-    ``columns`` limits decoding to those columns.
+    ``columns`` limits decoding to those columns; a file without one of them is a problem (the
+    reader would silently leave it out).
     """
     problem = file_problem(part, data)
     if problem:
@@ -41,6 +42,9 @@ def decode_partition(
     # ParquetFile.read is 4x cheaper than pq.read_table; without use_threads=False each small
     # file pays a thread-pool dispatch, which doubles its decode time on a busy 2-core machine.
     table = pq.ParquetFile(pa.BufferReader(data)).read(columns, use_threads=False)
+    lacking = [c for c in columns or () if c not in table.column_names]
+    if lacking:
+        return None, f"lacks column(s) {', '.join(lacking)}"
     if table.num_rows != part.rows:
         return None, f"has {table.num_rows} rows, manifest says {part.rows}"
     return table, None

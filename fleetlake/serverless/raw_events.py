@@ -13,7 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fleetlake.serverless.models import FleetEvent, lake_time
 from fleetlake.serverless.resources import RAW_PREFIX
@@ -67,7 +67,3 @@ def read_raw_body(clients: Clients, key: str) -> bytes:
     return clients.s3.get_object(Bucket=clients.names.bucket, Key=key)["Body"].read()
 
 
-def read_raw(clients: Clients, key: str) -> list[dict[str, Any]]:
-    """The records of one raw object."""
-    body = read_raw_body(clients, key)
-    return [json.loads(line) for line in body.decode().splitlines() if line.strip()]

@@ -35,3 +35,32 @@ def test_the_first_file_that_fails_is_named_with_validates_words(
     ):
         lake.read_verified("deliveries")
     assert lake.read_verified("deliveries", [first]).num_rows > 0
+
+
+def test_a_file_without_one_of_the_tables_columns_is_one_line_not_a_traceback(
+    tiny_lake: Path, tmp_path: Path
+) -> None:
+    import hashlib
+    import json
+
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+
+    from fleetlake.cli import main
+    from fleetlake.lake.manifest import day_entry_key
+
+    copy = Path(
+        shutil.copytree(tiny_lake, tmp_path / "lake", ignore=shutil.ignore_patterns(".cache"))
+    )
+    day = open_lake(str(copy)).partition_dates("vehicles")[0]
+    path = copy / "vehicles" / f"date={day}" / "part-0.parquet"
+    pq.write_table(pq.read_table(path).drop_columns(["fuel_type"]), path)
+    entry_path = copy / day_entry_key(day)
+    entry = json.loads(entry_path.read_text())  # the manifest agrees with the new file
+    entry["tables"]["vehicles"]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    entry_path.write_text(json.dumps(entry))
+    with pytest.raises(ValidationError, match="part-0.parquet lacks column\\(s\\) fuel_type"):
+        open_lake(str(copy)).read_verified("vehicles")
+    result = CliRunner().invoke(main, ["validate", "--lake", str(copy)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "lacks column(s) fuel_type" in result.output
