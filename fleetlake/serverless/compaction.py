@@ -38,6 +38,7 @@ import pyarrow.parquet as pq
 
 from fleetlake.errors import LakeError
 from fleetlake.lake.manifest import PartitionInfo, StreamEntry, read_stream_entries
+from fleetlake.lake.verify import decode_partition, read_files
 from fleetlake.lake.writer import REPLACED_GRACE, write_stream_day
 from fleetlake.schema import (
     DELIVERY_EVENTS,
@@ -97,8 +98,24 @@ def _parse_lines(data: bytes, source: str) -> pa.Table:
         raise LakeError(f"{source} is not JSON lines of fleet events: {e}") from None
     if pc.any(pc.invert(pc.is_in(raw["type"], value_set=pa.array(list(RAW_COLUMNS))))).as_py():
         raise LakeError(f"{source} holds events of a type other than gps or delivery")
-    lake_times = pc.subtract(utc, _TO_LAKE_TIME)
-    return raw.set_column(_TIME, "time", lake_times)
+    parsed = raw.set_column(_TIME, "time", pc.subtract(utc, _TO_LAKE_TIME))
+    for kind, (spec, _) in RAW_COLUMNS.items():
+        try:
+            _lake_rows(parsed.filter(pc.equal(parsed["type"], kind)), kind)
+        except (pa.ArrowInvalid, ValueError) as e:  # a required field missing, a number too big
+            reason = str(e).strip().splitlines()[0]
+            raise LakeError(
+                f"{source} holds a {kind} event that does not fit {spec.name}: {reason}"
+            ) from None
+    return parsed
+
+
+def _lake_rows(events: pa.Table, kind: str) -> pa.Table:
+    """Parsed events of one ``kind`` as rows of its lake table (the cast checks nulls, ranges)."""
+    spec, fields = RAW_COLUMNS[kind]
+    return pa.table([events[fields[n]] for n in spec.schema.names], spec.schema.names).cast(
+        spec.schema
+    )
 
 
 def parse_raw(bodies: dict[str, bytes]) -> pa.Table:
@@ -137,16 +154,13 @@ def _read_partition(storage: Storage, info: PartitionInfo | None, spec: TableSpe
     """A compacted partition's rows, after checking the file against its stream entry."""
     if info is None or info.file is None:
         return spec.schema.empty_table()
-    try:
-        data = storage.read_bytes(info.file)
-    except FileNotFoundError:
-        raise LakeError(f"compacted partition {info.file} is missing from {storage.uri}") from None
-    if hashlib.sha256(data).hexdigest() != info.sha256:
+    table, problem = decode_partition(info, read_files(storage, [info.file])[0], spec.schema.names)
+    if problem:
         raise LakeError(
-            f"compacted partition {info.file} does not match its manifest sha256 "
-            f"(run `fleetlake validate --lake {storage.uri}`)"
+            f"compacted partition {info.file} {problem} (run `fleetlake validate --lake "
+            f"{storage.uri}`)"
         )
-    return pq.read_table(io.BytesIO(data), schema=spec.schema)
+    return table.select(spec.schema.names).cast(spec.schema)
 
 
 def _legacy_entries(storage: Storage, entries: dict[date, StreamEntry]) -> dict[date, StreamEntry]:
@@ -213,7 +227,7 @@ def _compact_day(
     report.raw_records += raw.num_rows
     report.unique_events += events.num_rows
     changed: dict[str, pa.Table] = {}
-    for kind, (spec, fields) in RAW_COLUMNS.items():
+    for kind, (spec, _) in RAW_COLUMNS.items():
         rows = events.filter(pc.equal(events["type"], kind))
         if not rows.num_rows:
             continue
@@ -221,8 +235,7 @@ def _compact_day(
         rows = rows.filter(pc.invert(pc.is_in(rows["event_id"], value_set=existing["event_id"])))
         if not rows.num_rows:
             continue
-        new = pa.table([rows[fields[name]] for name in spec.schema.names], spec.schema.names)
-        combined = pa.concat_tables([existing, new.cast(spec.schema)])
+        combined = pa.concat_tables([existing, _lake_rows(rows, kind)])
         order = [("event_time", "ascending"), ("event_id", "ascending")]
         changed[spec.name] = combined.sort_by(order)
         report.added[spec.name] = report.added.get(spec.name, 0) + rows.num_rows

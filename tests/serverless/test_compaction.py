@@ -211,6 +211,15 @@ def test_compacted_rows_hold_each_events_fields_in_lake_time(aws, tmp_path):
         (b'{"event_id": "x", "type": "gps", "time": "2025-03-10T08:00:00-05:00"\n', "JSON lines"),
         (b'{"event_id": "x", "type": "gps", "time": "yesterday"}\n', "JSON lines"),
         (b'{"event_id": "x", "type": "sms", "time": "2025-03-10T08:00:00-05:00"}\n', "a type"),
+        (  # no vehicle: gps_pings.vehicle_id is required
+            b'{"event_id": "x", "type": "gps", "time": "2025-03-10T08:00:00-05:00", "trip": 1}\n',
+            "a gps event that does not fit gps_pings",
+        ),
+        (  # wider than the lake's int32 ids
+            b'{"event_id": "x", "type": "delivery", "delivery": 9999999999, "status": "pending",'
+            b' "time": "2025-03-10T08:00:00-05:00"}\n',
+            "a delivery event that does not fit delivery_events",
+        ),
     ],
 )
 def test_a_corrupt_raw_object_is_one_error_naming_it_and_publishes_nothing(
@@ -221,6 +230,8 @@ def test_a_corrupt_raw_object_is_one_error_naming_it_and_publishes_nothing(
     bad = "raw/date=2025-03-10/hour=08/zz-corrupt.jsonl"
     aws.s3.put_object(Bucket=aws.names.bucket, Key=bad, Body=body)
     storage = LocalStorage(tmp_path / "lake")
-    with pytest.raises(LakeError, match=rf"^raw object {bad} (is not|holds events of) {problem}"):
+    with pytest.raises(
+        LakeError, match=rf"^raw object {bad} (is not|holds events of|holds) {problem}"
+    ):
         compact(aws, storage)
     assert read_stream_entries(storage) == {}
