@@ -60,20 +60,16 @@ class Route:
         )
 
 
-def routes_from_table(table: pa.Table) -> list[Route]:
-    """Routes from the lake's ``routes`` table (schema ``fleetlake.schema.ROUTES``): its current
-    state (``Lake.current``) or its change log, of which the latest row per route (by
-    ``updated_at``; the last one of equal times) is used.
+def routes_from_table(current: pa.Table) -> list[Route]:
+    """Routes from the current state of the lake's ``routes`` table (``Lake.current("routes")``:
+    one row per route, the latest version), in route order.
 
     The path is the ``waypoints`` column when it has two points or more, else origin ->
-    destination. Column-wise: one Python object per route, none per change-log row.
+    destination. Column-wise: one Python object per route.
     """
-    import numpy as np
     import pyarrow.compute as pc
 
-    ordered = table.sort_by([("route_id", "ascending"), ("updated_at", "ascending")])
-    ids = ordered.column("route_id").to_numpy()
-    latest = ordered.take(np.flatnonzero(np.append(ids[1:] != ids[:-1], True)))
+    latest = current.sort_by("route_id")
     columns = {
         name: latest.column(name).to_pylist()
         for name in ("route_id", "route_code", "waypoints", "origin_lat", "origin_lon")

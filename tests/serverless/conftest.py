@@ -78,9 +78,10 @@ def call(
 
 def s3_records(clients: Clients) -> list[dict[str, Any]]:
     """Every raw record in the events bucket."""
-    from fleetlake.serverless.raw_events import list_raw_keys, read_raw
+    from fleetlake.serverless.raw_events import list_raw_keys, read_raw_body
 
-    return [r for key in list_raw_keys(clients) for r in read_raw(clients, key)]
+    lines = (read_raw_body(clients, key).decode().splitlines() for key in list_raw_keys(clients))
+    return [json.loads(line) for body in lines for line in body if line.strip()]
 
 
 def scan(clients: Clients, table: str) -> list[dict[str, Any]]:

@@ -118,25 +118,17 @@ def test_the_handlers_copy_of_the_lake_time_zone_equals_the_schema():
     assert offset == -timedelta(hours=schema.LAKE_UTC_OFFSET_HOURS)
 
 
-def test_routes_from_a_change_log_take_each_routes_latest_row():
-    from dataclasses import replace as copy_with
-    from datetime import timedelta
-
+def test_routes_from_the_current_state_one_per_route_in_order():
     import pyarrow as pa
 
     from fleetlake.serverless.routes import routes_from_table
-    from tests.serverless.lake_tables import START, routes_table
+    from tests.serverless.lake_tables import routes_table
 
-    log = routes_table().to_pylist()
-    newer = dict(log[0]) | {  # route 1 re-measured a day later, now without waypoints
-        "distance_km": log[0]["distance_km"] + 10,
-        "waypoints": [],
-        "updated_at": START + timedelta(days=1),
-    }
-    tie = dict(log[1]) | {"route_code": "R002B"}  # same time as route 2's row: the later one wins
-    table = pa.Table.from_pylist([newer, *log, tie], schema=routes_table().schema)
-    one, two = routes_from_table(table)
+    rows = routes_table().to_pylist()
+    # route 1 re-measured and without waypoints; rows out of order
+    one_now = dict(rows[0]) | {"distance_km": rows[0]["distance_km"] + 10, "waypoints": []}
+    one, two = routes_from_table(pa.Table.from_pylist([rows[1], one_now], routes_table().schema))
     assert (one.route_id, one.distance_km, len(one.path)) == (1, 450.0, 2)
-    assert one.path == ((log[0]["origin_lat"], log[0]["origin_lon"]), one.destination)
-    assert (two.route_code, two.estimated_duration_hours, len(two.path)) == ("R002B", 2.5, 2)
-    assert copy_with(two, route_code="R002") == routes_from_table(routes_table())[1]
+    assert one.path == ((rows[0]["origin_lat"], rows[0]["origin_lon"]), one.destination)
+    assert two == routes_from_table(routes_table())[1]
+    assert routes_from_table(routes_table().slice(0, 0)) == []
