@@ -102,7 +102,12 @@ def warehouse_status(
                 f"SELECT {', '.join(columns)} FROM etl_runs ORDER BY run_id DESC LIMIT 5"
             )
         ]
-        counts = {t: int(target.query(f"SELECT COUNT(*) FROM {t}")[0][0]) for t in WAREHOUSE_TABLES}
+        present = set(target.tables())  # an older release's warehouse lacks the newer tables
+        counts = {
+            t: int(target.query(f"SELECT COUNT(*) FROM {t}")[0][0])
+            for t in WAREHOUSE_TABLES
+            if t in present
+        }
         last = target.query("SELECT lake, lake_identity FROM etl_runs ORDER BY run_id DESC LIMIT 1")
         return {
             "target": target.name,
