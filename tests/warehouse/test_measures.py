@@ -96,12 +96,21 @@ def test_keys_use_colombian_calendar_and_event_time_is_utc() -> None:
 
 
 def test_facts_and_dimensions_take_the_utc_offset_from_one_place(monkeypatch) -> None:
-    """event_at and valid_from both follow schema.LAKE_UTC_OFFSET_HOURS (no copy in the SQL)."""
-    from fleetlake.warehouse import prepare
+    """event_at of both facts and valid_from follow schema.LAKE_UTC_OFFSET_HOURS (no copy in the
+    SQL)."""
+    import pyarrow as pa
+
+    from fleetlake.schema import DELIVERY_EVENTS
+    from fleetlake.warehouse import delivery_events, prepare
     from fleetlake.warehouse.model import DIM_VEHICLE
 
-    monkeypatch.setattr(prepare, "LAKE_UTC_OFFSET_HOURS", 3, raising=False)
+    for module in (prepare, delivery_events):  # each binds the constant from fleetlake.schema
+        monkeypatch.setattr(module, "LAKE_UTC_OFFSET_HOURS", 3, raising=False)
     at = datetime(2024, 3, 4, 21, 45)
+    event = {"event_id": "e", "delivery_id": 1, "delivery_status": "pending", "event_time": at}
+    events = pa.Table.from_pylist([event], schema=DELIVERY_EVENTS.schema)
+    prepared = delivery_events.prepare_delivery_events(events).rows
+    assert prepared.column("event_at").to_pylist() == [at + timedelta(hours=3)]
     assert measures(rows("deliveries", delivery(1, at, at)))[1]["event_at"] == at + timedelta(
         hours=3
     )
