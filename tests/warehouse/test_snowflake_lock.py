@@ -251,6 +251,30 @@ def test_unlock_releases_a_dead_loads_lock_at_once(
         pass
 
 
+def test_unlock_never_releases_a_lock_that_changed_hands_after_it_was_read(
+    target: SnowflakeTarget,
+    snowflake_connection: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    held_by_another(target, heartbeat_seconds_ago=LOCK_EXPIRY_SECONDS + 60)
+    other = SnowflakeTarget(snowflake_connection)
+    read = target.query
+
+    def query_then_new_load(sql: str, params: Any = None) -> list[tuple]:
+        rows = read(sql, params)
+        if "COALESCE(owner, holder)" in sql:  # a new load takes the lock right after the read
+            other.execute("UPDATE etl_lock SET holder = 'new', owner = 'bo@box pid 7' WHERE id = 1")
+        return rows
+
+    monkeypatch.setattr(target, "query", query_then_new_load)
+    try:
+        with pytest.raises(DatabaseError, match="changed hands while unlocking"):
+            target.unlock()
+    finally:
+        other.close()
+    assert read("SELECT holder, owner FROM etl_lock") == [("new", "bo@box pid 7")]
+
+
 def test_a_load_that_lost_its_lock_commits_nothing(
     target: SnowflakeTarget, snowflake_connection: dict[str, Any]
 ) -> None:

@@ -236,13 +236,13 @@ class SnowflakeTarget:
             "WHERE NOT EXISTS (SELECT 1 FROM etl_lock)"
         )
 
-    def lock_owner(self) -> tuple[str | None, Any, Any]:
-        """(owner, since, last heartbeat) of the lock, owner None when free."""
+    def _lock_row(self) -> tuple[str | None, str | None, Any, Any]:
+        """(holder token, owner, since, last heartbeat) of the lock; all None when it is free."""
         rows = self.query(
-            "SELECT CASE WHEN holder IS NULL THEN NULL ELSE COALESCE(owner, holder) END, since, "
-            "COALESCE(heartbeat_at, since) FROM etl_lock WHERE id = 1"
+            "SELECT holder, COALESCE(owner, holder), since, COALESCE(heartbeat_at, since) "
+            "FROM etl_lock WHERE id = 1"
         )
-        return rows[0] if rows else (None, None, None)
+        return rows[0] if rows and rows[0][0] is not None else (None, None, None, None)
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -250,7 +250,7 @@ class SnowflakeTarget:
         owner = f"{_user()}@{socket.gethostname()} pid {os.getpid()}"
         self._lock_table()
         if not self._claim(holder, owner):
-            who, since, beat = self.lock_owner()
+            _, who, since, beat = self._lock_row()
             raise DatabaseError(
                 f"another warehouse load holds the Snowflake lock ({who}, since {since} UTC, last "
                 f"heartbeat {beat} UTC); retry when it has finished. If that load is dead, "
@@ -282,11 +282,7 @@ class SnowflakeTarget:
         its lock was the one taken over). False when a live load holds it."""
         if self._claim_where("holder IS NULL", [], holder, owner):
             return True
-        rows = self.query(
-            "SELECT holder, COALESCE(owner, holder), COALESCE(heartbeat_at, since) "
-            "FROM etl_lock WHERE id = 1"
-        )
-        previous, who, beat = rows[0] if rows else (None, None, None)
+        previous, who, _, beat = self._lock_row()
         stale = (
             "holder = ? AND COALESCE(heartbeat_at, since) < "
             f"DATEADD(second, -{int(LOCK_EXPIRY_SECONDS)}, CURRENT_TIMESTAMP())"
@@ -321,13 +317,23 @@ class SnowflakeTarget:
         )
 
     def unlock(self) -> str | None:
-        """Release the lock whoever holds it; describe the holder it had (None: it was free)."""
+        """Release the lock whoever holds it; describe the holder it had (None: it was free).
+
+        Only the holder read is released: a load that took the lock in between keeps it.
+        """
         if "etl_lock" not in self.tables():
             return None
-        who, since, beat = self.lock_owner()
-        if who is None:
+        holder, who, since, beat = self._lock_row()
+        if holder is None:
             return None
-        self.execute("UPDATE etl_lock SET holder = NULL WHERE id = 1")
+        released = self._run(
+            "UPDATE etl_lock SET holder = NULL WHERE id = 1 AND holder = ?", [holder]
+        ).rowcount
+        if not released:
+            raise DatabaseError(
+                f"the Snowflake load lock changed hands while unlocking ({who} let it go); "
+                "nothing was released: run `fleetlake warehouse unlock` again to see its holder"
+            )
         return f"{who}, since {since} UTC, last heartbeat {beat} UTC"
 
     def close(self) -> None:
