@@ -141,19 +141,24 @@ def test_a_report_after_validate_reuses_its_result_until_the_lake_changes(
 ) -> None:
     import shutil
 
+    from fleetlake.config import Config
     from fleetlake.lake import saved_validation as validation
+    from fleetlake.lake import validate as lake_validate
     from fleetlake.pipeline import simulate_lake
+    from fleetlake.report import build_report
 
     lake = tmp_path / "lake"
     shutil.copytree(tiny_lake, lake, ignore=shutil.ignore_patterns(".cache"))
     assert CliRunner().invoke(main, ["validate", "--lake", str(lake)]).exit_code == 0
     validated: list[str] = []
     real = validation.validate_lake
-    monkeypatch.setattr(
-        validation, "validate_lake", lambda opened: validated.append(opened.uri) or real(opened)
-    )
-    assert validation.validation_of(open_lake(str(lake))).ok
-    assert validated == []  # `fleetlake validate` saved it: the report reads no partition
+    for module in (validation, lake_validate):  # wherever the report would look it up
+        monkeypatch.setattr(
+            module, "validate_lake", lambda opened: validated.append(opened.uri) or real(opened)
+        )
+    config = Config(lake=str(lake), warehouse_path=str(tmp_path / "absent.duckdb"))
+    build_report(config, tmp_path / "report.html", results_dir=tmp_path)
+    assert validated == []  # `fleetlake validate` saved it: the report decodes no partition
     simulate_lake(str(lake), days=1)
     assert validation.validation_of(open_lake(str(lake))).ok
     assert validation.validation_of(open_lake(str(lake))).ok
