@@ -23,10 +23,12 @@ from fleetlake.lake.verify import file_problem, read_files
 
 
 def rules_version() -> str:
-    """fleetlake's release and the text of every rule: a result saved under other rules (an older
-    release, an edited rule) is never reused."""
-    text = repr((rules.RULES, rules.AGGREGATE_RULES, rules.DELIVERIES_OUTSIDE_THEIR_PARTITION))
-    return f"{fleetlake.__version__}|{hashlib.sha256(text.encode()).hexdigest()}"
+    """fleetlake's release, the rules in force and the source of the validation module (the
+    checks written in code): a result saved under other rules is never reused."""
+    digest = hashlib.sha256(Path(rules.__file__).read_bytes())
+    digest.update(repr((rules.RULES, rules.AGGREGATE_RULES)).encode())
+    digest.update(repr(rules.DELIVERIES_OUTSIDE_THEIR_PARTITION).encode())
+    return f"{fleetlake.__version__}|{digest.hexdigest()}"
 
 
 def fingerprint(lake: Lake) -> str:
@@ -38,7 +40,9 @@ def fingerprint(lake: Lake) -> str:
     for kind, partitions in (("gen", m.partitions), ("stream", m.stream_partitions)):
         for table, days in sorted(partitions.items()):
             for day, info in sorted(days.items()):
-                digest.update(f"|{kind}|{table}|{day}|{info.sha256}".encode())
+                digest.update(
+                    f"|{kind}|{table}|{day}|{info.file}|{info.rows}|{info.sha256}".encode()
+                )
     return digest.hexdigest()
 
 

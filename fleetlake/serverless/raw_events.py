@@ -65,5 +65,3 @@ def list_raw_keys(clients: Clients) -> Iterator[str]:
 def read_raw_body(clients: Clients, key: str) -> bytes:
     """The JSON lines of one raw object, undecoded."""
     return clients.s3.get_object(Bucket=clients.names.bucket, Key=key)["Body"].read()
-
-

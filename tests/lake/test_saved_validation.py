@@ -99,3 +99,18 @@ def test_fleetlake_validate_always_checks_afresh_and_saves_what_it_found(
     result = CliRunner().invoke(main, ["validate", "--lake", str(validated_lake)])
     assert result.exit_code == 0, result.output  # the lake is fine: the saved verdict was not used
     assert validation.saved_validation(open_lake(str(validated_lake))).ok  # and it was replaced
+
+
+def test_a_manifest_whose_row_counts_changed_is_validated_again(validated_lake: Path) -> None:
+    import json
+
+    from fleetlake.lake.manifest import day_entry_key
+
+    day = open_lake(str(validated_lake)).partition_dates("trips")[0]
+    path = validated_lake / day_entry_key(day)
+    entry = json.loads(path.read_text())
+    entry["tables"]["trips"]["rows"] += 1  # same files, same hashes, another count
+    path.write_text(json.dumps(entry))
+    assert validation.saved_validation(open_lake(str(validated_lake))) is None
+    report = validation.validation_of(open_lake(str(validated_lake)))
+    assert "manifest: partition files" in {v.rule for v in report.violations}
