@@ -23,6 +23,11 @@ def current_state_sql(spec: TableSpec, history: str, as_of: datetime | None = No
     """
     if not spec.is_entity:
         raise LakeError(f"'{spec.name}' is an event table; current state exists for entity tables")
+    if as_of is not None and as_of.tzinfo is not None:  # DuckDB would drop the offset silently
+        raise LakeError(
+            f"as of {as_of.isoformat()}: give a naive lake time (Colombia wall clock), "
+            "as updated_at is"
+        )
     cutoff = "NULL" if as_of is None else f"TIMESTAMP '{as_of.isoformat(sep=' ')}'"
     text = read_sql("lake/current_state.sql").format(
         columns=", ".join(spec.schema.names),

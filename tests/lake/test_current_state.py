@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import duckdb
 import pyarrow as pa
@@ -69,3 +69,9 @@ def test_three_readers_agree_at_the_exact_cutoff(tiny_lake, tmp_path, monkeypatc
 def test_event_tables_have_no_current_state() -> None:
     with pytest.raises(LakeError, match="'trips' is an event table"):
         current_state_sql(TRIPS, "trips")
+
+
+def test_an_as_of_with_a_time_zone_is_refused_not_misread(tiny_lake) -> None:
+    lake = open_lake(str(tiny_lake))
+    with pytest.raises(LakeError, match="give a naive lake time"):
+        lake.current("vehicles", as_of=datetime(2024, 1, 2, 10, tzinfo=UTC))
