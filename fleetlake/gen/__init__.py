@@ -18,7 +18,7 @@ from fleetlake.gen.blocks import concat_days, split_days
 from fleetlake.gen.columns import day_start_seconds
 from fleetlake.gen.streams import uniform
 from fleetlake.gen.world import DEFAULT_DAYS, DEFAULT_START, GENERATOR_VERSION, World
-from fleetlake.schema import TABLES
+from fleetlake.schema import TABLES, empty_table
 
 ENTITY_MODULES = {
     "vehicles": vehicles,
@@ -77,7 +77,7 @@ def _cut(name: str, build: Callable, drawn: list) -> list[pa.Table]:
     """Build one table for the block's per-day draws and slice it into days."""
     counts = [len(d) for d in drawn]
     if sum(counts) == 0:
-        return [TABLES[name].schema.empty_table()] * len(counts)
+        return [empty_table(TABLES[name].schema)] * len(counts)
     return split_days(build(concat_days(drawn)), counts)
 
 

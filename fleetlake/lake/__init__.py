@@ -21,7 +21,7 @@ from fleetlake.lake.current import current_state_sql
 from fleetlake.lake.manifest import Manifest, PartitionInfo, read_manifest
 from fleetlake.lake.storage import LocalStorage, Storage, open_storage
 from fleetlake.lake.verify import decode_partition, read_files
-from fleetlake.schema import ALL_TABLES, ENTITY_TABLES, STREAM_TABLES
+from fleetlake.schema import ALL_TABLES, ENTITY_TABLES, STREAM_TABLES, empty_table
 
 if TYPE_CHECKING:
     import duckdb
@@ -99,7 +99,7 @@ class Lake:
         except KeyError as e:
             raise LakeError(f"{table} has no partition {e.args[0]} in {self.uri}") from None
         contents = read_files(self.storage, [part.file for part in parts])
-        tables = [spec.schema.empty_table()]
+        tables = [empty_table(spec.schema)]
         for part, data in zip(parts, contents, strict=True):
             rows, problem = decode_partition(part, data, spec.schema.names)
             if problem:
@@ -148,7 +148,7 @@ class Lake:
                 continue
             relation = f"__lake_{name}"
             files = self.files(name)
-            con.register(relation, self.dataset(name) if files else spec.schema.empty_table())
+            con.register(relation, self.dataset(name) if files else empty_table(spec.schema))
             con.execute(f"CREATE OR REPLACE VIEW {source} AS SELECT * FROM {relation}")
         for spec in ENTITY_TABLES:
             state = current_state_sql(spec, spec.all_rows_view, as_of)

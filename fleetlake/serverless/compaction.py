@@ -47,6 +47,7 @@ from fleetlake.schema import (
     PARTITION_COLUMN,
     STREAM_TABLES,
     TableSpec,
+    empty_table,
 )
 from fleetlake.serverless.raw_events import list_raw_keys, raw_day, read_raw_body
 
@@ -123,7 +124,7 @@ def parse_raw(bodies: dict[str, bytes]) -> pa.Table:
     Colombia wall clock). One Arrow parse of all the objects: no Python loop per event."""
     keys = [k for k in sorted(bodies) if bodies[k].strip()]
     if not keys:
-        return _PARSED_SCHEMA.empty_table()
+        return empty_table(_PARSED_SCHEMA)
     try:
         return _parse_lines(b"".join(bodies[k].rstrip(b"\n") + b"\n" for k in keys), "raw events")
     except LakeError:
@@ -153,7 +154,7 @@ class CompactionReport:
 def _read_partition(storage: Storage, info: PartitionInfo | None, spec: TableSpec) -> pa.Table:
     """A compacted partition's rows, after checking the file against its stream entry."""
     if info is None or info.file is None:
-        return spec.schema.empty_table()
+        return empty_table(spec.schema)
     table, problem = decode_partition(info, read_files(storage, [info.file])[0], spec.schema.names)
     if problem:
         raise LakeError(
@@ -249,4 +250,4 @@ def read_stream_table(storage: Storage, name: str) -> pa.Table:
     spec = STREAM_TABLES[name]
     entries = read_stream_entries(storage)
     tables = [_read_partition(storage, entries[day].tables.get(name), spec) for day in entries]
-    return pa.concat_tables(tables) if tables else spec.schema.empty_table()
+    return pa.concat_tables(tables) if tables else empty_table(spec.schema)

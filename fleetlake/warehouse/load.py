@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fleetlake.config import Config
-from fleetlake.schema import STREAM_TABLES, TABLES
+from fleetlake.schema import STREAM_TABLES, TABLES, empty_table
 from fleetlake.warehouse.calendar import date_rows, time_rows
 from fleetlake.warehouse.delivery_events import (
     insert_delivery_events,
@@ -175,7 +175,7 @@ def apply_batch(
     for dim in dimensions:
         changes = batch.entities.get(dim.source)
         if changes is None:
-            changes = TABLES[dim.source].schema.empty_table()
+            changes = empty_table(TABLES[dim.source].schema)
         prepared_dims.append((dim, prepare_dimension(dim, changes)))
     facts = prepare_facts(batch.trips, batch.deliveries, batch.routes, config)
     events = prepare_delivery_events(batch.delivery_events)
