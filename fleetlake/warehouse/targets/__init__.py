@@ -75,14 +75,18 @@ def open_target(config: Config, **options: Any) -> Target:
     return cls.from_config(config, **options)
 
 
+def describe(error: BaseException) -> str:
+    """A driver error on one line (its class name when it has no text)."""
+    return str(error).strip().replace("\n", " ") or type(error).__name__
+
+
 def attempt(what: str, action: Callable[[], object]) -> None:
     """Run a clean-up step (rollback, lock release) that must never hide the error being handled:
     a failure is logged as a warning, not raised."""
     try:
         action()
     except Exception as e:
-        text = str(e).strip().replace("\n", " ") or type(e).__name__
-        logging.getLogger("fleetlake.warehouse").warning("%s failed: %s", what, text)
+        logging.getLogger("fleetlake.warehouse").warning("%s failed: %s", what, describe(e))
 
 
 def split_statements(text: str) -> Iterator[str]:

@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 from fleetlake.config import Config
 from fleetlake.errors import ConfigError, DatabaseError
 from fleetlake.warehouse.model import portable_sql_type
-from fleetlake.warehouse.targets import attempt
+from fleetlake.warehouse.targets import attempt, describe
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class SnowflakeTarget:
                 **parameters, session_parameters=session, paramstyle="qmark", autocommit=True
             )
         except Exception as e:  # driver or connection-level (DNS, refused socket, bad config file)
-            raise DatabaseError(f"cannot connect to Snowflake: {_describe(e)}") from e
+            raise DatabaseError(f"cannot connect to Snowflake: {describe(e)}") from e
 
     @classmethod
     def from_config(cls, config: Config, **options: Any) -> SnowflakeTarget:
@@ -135,7 +135,7 @@ class SnowflakeTarget:
         try:
             cursor.execute(sql, params)
         except self._errors.Error as e:
-            raise DatabaseError(f"Snowflake: {_describe(e)}") from e
+            raise DatabaseError(f"Snowflake: {describe(e)}") from e
         return cursor
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
@@ -196,7 +196,7 @@ class SnowflakeTarget:
         try:
             self.con.commit()
         except self._errors.Error as e:
-            raise DatabaseError(f"Snowflake: commit failed: {_describe(e)}") from e
+            raise DatabaseError(f"Snowflake: commit failed: {describe(e)}") from e
         finally:
             attempt("Snowflake: restore autocommit", lambda: self.con.autocommit(True))
 
@@ -368,7 +368,7 @@ class _Heartbeat:
                     [self._holder],
                 )
         except Exception as e:
-            self.failure = f"{_describe(e)}, at {time.strftime('%H:%M:%S', time.gmtime())} UTC"
+            self.failure = f"{describe(e)}, at {time.strftime('%H:%M:%S', time.gmtime())} UTC"
             log.warning("Snowflake: lock heartbeat stopped: %s", self.failure)
         finally:
             attempt("Snowflake: close the heartbeat session", self._session.close)
@@ -389,8 +389,3 @@ def _user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no login name (e.g. a container without a passwd entry)
         return "?"
-
-
-def _describe(error: BaseException) -> str:
-    text = str(error).strip().replace("\n", " ")
-    return text or type(error).__name__
