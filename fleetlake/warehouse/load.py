@@ -29,6 +29,7 @@ from fleetlake.warehouse.delivery_events import (
 from fleetlake.warehouse.dimensions import DimCounts, apply_dimension, plan_dimension
 from fleetlake.warehouse.model import (
     DIMENSIONS,
+    FACT_NATURAL_KEYS,
     FACT_TABLE,
     WAREHOUSE_TABLES,
     DimSpec,
@@ -106,10 +107,7 @@ def ensure_schema(target: Target) -> None:
 # fact_deliveries columns added after its first release (natural ids for re-pointing, source
 # partition for reloads), with their DDL types (as in schema.sql).
 ADDED_FACT_COLUMNS = (
-    ("vehicle_id", "INTEGER"),
-    ("driver_id", "INTEGER"),
-    ("route_id", "INTEGER"),
-    ("customer_id", "INTEGER"),
+    *((key, "INTEGER") for key in FACT_NATURAL_KEYS[FACT_TABLE]),
     ("partition_date", "DATE"),
 )
 
