@@ -69,24 +69,20 @@ def distance_to_path_km(point: LatLon, path: Sequence[LatLon]) -> float:
 
 
 def interpolate_along_path(path: Sequence[LatLon], fractions: Sequence[float]) -> list[LatLon]:
-    """The points at ``fractions`` (0..1) of the path's length, linear within a segment.
+    """The points at ``fractions`` (0..1, clipped) of the path's length, linear within a segment.
 
-    Used by replay to place a vehicle on its route, all of a trip's pings at once (the segment
-    lengths are measured once); linear interpolation in degrees is well within a few metres of
-    the great circle for segments of a few hundred kilometres.
+    Used by replay to place a vehicle on its route, all of a trip's pings at once: the segment
+    lengths are measured once and every fraction is placed by one ``np.interp`` per coordinate.
+    Linear interpolation in degrees is well within a few metres of the great circle for segments
+    of a few hundred kilometres.
     """
-    if len(path) == 1:
-        return [path[0] for _ in fractions]
-    segments = list(zip(path, path[1:], strict=False))
-    lengths = [haversine_km(a, b) for a, b in segments]
-    total = sum(lengths)
-    return [_point_at(segments, lengths, max(0.0, min(1.0, f)) * total) for f in fractions]
+    import numpy as np
 
-
-def _point_at(segments: list[tuple[LatLon, LatLon]], lengths: list[float], target: float) -> LatLon:
-    for (a, b), length in zip(segments, lengths, strict=True):
-        if target <= length and length > 0:
-            t = target / length
-            return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
-        target -= length
-    return segments[-1][1]
+    lengths = [haversine_km(a, b) for a, b in zip(path, path[1:], strict=False)]
+    # the start, then the end of every segment that has a length (a repeated point adds none)
+    kept = [path[0], *(b for b, length in zip(path[1:], lengths, strict=True) if length > 0)]
+    along = np.concatenate([[0.0], np.cumsum([length for length in lengths if length > 0])])
+    target = np.clip(np.asarray(fractions, dtype=float), 0.0, 1.0) * along[-1]
+    lat = np.interp(target, along, [p[0] for p in kept])
+    lon = np.interp(target, along, [p[1] for p in kept])
+    return list(zip(lat.tolist(), lon.tolist(), strict=True))
