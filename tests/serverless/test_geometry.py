@@ -73,4 +73,5 @@ def test_interpolate_along_path_ends_and_middle():
     assert (lat, lon) == pytest.approx((0.0, 1.5))
     assert interpolate_along_path([(1.0, 2.0)], [0.0, 0.7]) == [(1.0, 2.0), (1.0, 2.0)]
     repeated = [(0.0, 0.0), (0.0, 1.0), (0.0, 1.0), (0.0, 3.0)]  # a waypoint given twice
-    assert interpolate_along_path(repeated, [0.25, 0.5]) == pytest.approx([(0.0, 0.75), (0.0, 1.5)])
+    quarter, half = interpolate_along_path(repeated, [0.25, 0.5])
+    assert quarter == pytest.approx((0.0, 0.75)) and half == pytest.approx((0.0, 1.5))
