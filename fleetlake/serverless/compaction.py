@@ -206,9 +206,11 @@ def compact(
     report.raw_objects = len(keys)
     with ThreadPoolExecutor(max_workers=16) as pool:
         bodies = dict(zip(keys, pool.map(lambda k: read_raw_body(clients, k), keys), strict=True))
+    # every object is parsed (and refused, naming it) before any day is published
+    parsed = {day: parse_raw({k: bodies[k] for k in keys}) for day, keys in new_by_day.items()}
     for day, day_keys in sorted(new_by_day.items()):
-        raw = parse_raw({k: bodies[k] for k in day_keys})
-        _compact_day(storage, day, raw, frozenset(day_keys), entries.get(day), report, grace)
+        previous = entries.get(day)
+        _compact_day(storage, day, parsed[day], frozenset(day_keys), previous, report, grace)
     return report
 
 

@@ -227,7 +227,7 @@ def test_a_corrupt_raw_object_is_one_error_naming_it_and_publishes_nothing(
 ):
     put_routes(aws, routes_from_table(routes_table()))
     ingest_batch(aws, stream()[:20])
-    bad = "raw/date=2025-03-10/hour=08/zz-corrupt.jsonl"
+    bad = "raw/date=2025-03-11/hour=08/zz-corrupt.jsonl"  # a day after the good events' day
     aws.s3.put_object(Bucket=aws.names.bucket, Key=bad, Body=body)
     storage = LocalStorage(tmp_path / "lake")
     with pytest.raises(
