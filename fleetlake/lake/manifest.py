@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any, TypeVar
 
 from fleetlake.errors import ManifestError
@@ -202,14 +203,15 @@ class Manifest:
         """First day after the last published day (the start when nothing is published)."""
         return self.days[-1].day + timedelta(days=1) if self.days else self.info.start
 
-    @property
+    @cached_property
     def partitions(self) -> dict[str, dict[date, PartitionInfo]]:
-        """table -> day -> partition, for the non-empty partitions."""
+        """table -> day -> partition, for the non-empty partitions (built once: read-only)."""
         return _non_empty(self.days)
 
-    @property
+    @cached_property
     def stream_partitions(self) -> dict[str, dict[date, PartitionInfo]]:
-        """stream table -> day -> partition, for the non-empty compacted partitions."""
+        """stream table -> day -> partition, for the non-empty compacted partitions (built once:
+        read-only)."""
         return _non_empty(self.stream)
 
     def entry(self, day: date) -> DayEntry | None:

@@ -17,7 +17,7 @@ from datetime import date
 import pyarrow as pa
 
 from fleetlake.errors import DatabaseError, ValidationError
-from fleetlake.lake import Lake, PartitionInfo
+from fleetlake.lake import Lake
 from fleetlake.warehouse.load import WATERMARK_SCHEMA, Batch
 
 ENTITY_SOURCES = ("vehicles", "drivers", "routes", "customers")
@@ -65,18 +65,12 @@ def check_same_lake(lake: Lake, loaded_from: str | None) -> None:
         )
 
 
-def _listed(lake: Lake) -> dict[str, dict[date, PartitionInfo]]:
-    """Every non-empty lake partition the warehouse reads: generated and compacted."""
-    return lake.manifest.partitions | lake.manifest.stream_partitions
-
-
 def pending_partitions(lake: Lake, watermark: dict[Partition, str]) -> list[Partition]:
     """The lake partitions to (re)load, sorted by table and day.
 
     Trips and deliveries of one day are always loaded together (deliveries need their trips).
     """
-    listed = _listed(lake)  # computed properties: read them once
-    partitions = {t: listed.get(t, {}) for t in SOURCES}
+    partitions = {t: lake.partitions(t) for t in SOURCES}
     unknown = sorted(p for p in watermark if p[1] not in partitions.get(p[0], {}))
     if unknown:
         table, day = unknown[0]
@@ -98,7 +92,7 @@ def pending_partitions(lake: Lake, watermark: dict[Partition, str]) -> list[Part
 def read_batch(lake: Lake, pending: list[Partition]) -> Batch:
     """Read the pending partitions into one batch, with current routes; every file read (routes
     included) is checked against the manifest first (``Lake.read_verified``)."""
-    listed = _listed(lake)
+    listed = {t: lake.partitions(t) for t in SOURCES}
     by_table: dict[str, list[date]] = {t: [] for t in SOURCES}
     for table, day in pending:
         by_table[table].append(day)
