@@ -21,7 +21,7 @@ import pyarrow as pa
 from fleetlake.schema import DELIVERY_STATUSES, LAKE_UTC_OFFSET_HOURS
 from fleetlake.sql_files import read_sql
 from fleetlake.warehouse.model import EVENT_FACT_TABLE
-from fleetlake.warehouse.prepare import Prepared, _split, local_duckdb
+from fleetlake.warehouse.prepare import Prepared, local_duckdb, split_prepared
 from fleetlake.warehouse.targets import Target, run_script
 
 SOURCE = "delivery_events"
@@ -53,7 +53,7 @@ def prepare_delivery_events(events: pa.Table) -> Prepared:
             "final_statuses": list(FINAL_STATUSES),
         },
     )
-    return _split(
+    return split_prepared(
         con,
         SOURCE,
         "event_id",

@@ -36,7 +36,7 @@ from fleetlake.warehouse.model import (
     portable_sql_type,
 )
 from fleetlake.warehouse.prepare import REJECT_SCHEMA, Prepared, prepare_dimension, prepare_facts
-from fleetlake.warehouse.targets import Target, run_script
+from fleetlake.warehouse.targets import Target, add_missing_columns, run_script
 
 WATERMARK_SCHEMA = pa.schema(
     [
@@ -123,22 +123,16 @@ def upgrade_fact_table(target: Target) -> bool:
     surrogate key. A failed load leaves the facts and the watermark as they were; the next one
     does the same work.
     """
-    present = target.columns(FACT_TABLE)
-    if not present:
+    if not target.columns(FACT_TABLE):
         return False
-    for column, sql_type in ADDED_FACT_COLUMNS:
-        if column not in present:
-            target.execute(f"ALTER TABLE {FACT_TABLE} ADD COLUMN {column} {sql_type}")
+    add_missing_columns(target, FACT_TABLE, ADDED_FACT_COLUMNS)
     return bool(target.query(f"SELECT 1 FROM {FACT_TABLE} WHERE partition_date IS NULL LIMIT 1"))
 
 
 def ensure_tracked_columns(target: Target, dim: DimSpec, staged: pa.Schema) -> None:
     """Add tracked columns the dimension lacks. Old versions get NULL: history is not rewritten."""
-    present = set(target.columns(dim.table))
-    for column in dim.tracked:
-        if column not in present:
-            sql_type = portable_sql_type(staged.field(column).type)
-            target.execute(f"ALTER TABLE {dim.table} ADD COLUMN {column} {sql_type}")
+    columns = ((c, portable_sql_type(staged.field(c).type)) for c in dim.tracked)
+    add_missing_columns(target, dim.table, columns)
 
 
 def _calendar_for(*date_keys: pa.ChunkedArray) -> pa.Table:

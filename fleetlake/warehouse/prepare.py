@@ -66,14 +66,15 @@ def hash_expression(columns: Sequence[str]) -> str:
     return "concat_ws('|', " + ", ".join(parts) + ")"
 
 
-def _split(
+def split_prepared(
     con: duckdb.DuckDBPyConnection,
     source: str,
     natural_key: str,
     select_valid: str,
     payload: str = "payload",
 ) -> Prepared:
-    """Valid rows from ``select_valid``; rejected rows of ``prepared`` with ``payload`` (JSON)."""
+    """Split the connection's ``prepared`` temp table (built by a prepare step): the valid rows,
+    from ``select_valid``, and the rejected ones with their reason and ``payload`` (JSON)."""
     rows = con.sql(select_valid).to_arrow_table()
     rejects = con.sql(
         f"SELECT '{source}' AS source_table, CAST({natural_key} AS VARCHAR) AS natural_key, "
@@ -103,7 +104,7 @@ def prepare_dimension(dim: DimSpec, changes: pa.Table) -> Prepared:
     )
     con.execute(f"CREATE TEMP TABLE prepared AS {sql}", {"utc_offset": LAKE_UTC_OFFSET_HOURS})
     columns = ", ".join((dim.natural_key, *dim.tracked, ROW_HASH, "valid_from"))
-    return _split(
+    return split_prepared(
         con,
         dim.source,
         dim.natural_key,
@@ -174,7 +175,7 @@ def prepare_facts(
         params,
     )
     columns = ", ".join(("delivery_id", *FACT_HASHED_COLUMNS, ROW_HASH))
-    return _split(
+    return split_prepared(
         con,
         "deliveries",
         "delivery_id",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -87,6 +87,15 @@ def attempt(what: str, action: Callable[[], object]) -> None:
         action()
     except Exception as e:
         logging.getLogger("fleetlake.warehouse").warning("%s failed: %s", what, describe(e))
+
+
+def add_missing_columns(target: Target, table: str, columns: Iterable[tuple[str, str]]) -> None:
+    """Add the (name, SQL type) ``columns`` an existing table lacks (one built by an older
+    fleetlake); the rows it already holds get NULL."""
+    present = set(target.columns(table))
+    for column, sql_type in columns:
+        if column not in present:
+            target.execute(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
 
 
 def split_statements(text: str) -> Iterator[str]:

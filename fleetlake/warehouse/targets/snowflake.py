@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 from fleetlake.config import Config
 from fleetlake.errors import ConfigError, DatabaseError
 from fleetlake.warehouse.model import portable_sql_type
-from fleetlake.warehouse.targets import attempt, describe
+from fleetlake.warehouse.targets import add_missing_columns, attempt, describe
 
 log = logging.getLogger(__name__)
 
@@ -227,10 +227,7 @@ class SnowflakeTarget:
             "CREATE TABLE IF NOT EXISTS etl_lock (id INTEGER, holder VARCHAR, owner VARCHAR, "
             "since TIMESTAMP, heartbeat_at TIMESTAMP)"
         )
-        present = set(self.columns("etl_lock"))
-        for column, kind in (("owner", "VARCHAR"), ("heartbeat_at", "TIMESTAMP")):
-            if column not in present:  # a lock table from an older fleetlake
-                self.execute(f"ALTER TABLE etl_lock ADD COLUMN {column} {kind}")
+        add_missing_columns(self, "etl_lock", (("owner", "VARCHAR"), ("heartbeat_at", "TIMESTAMP")))
         self.execute(
             "INSERT INTO etl_lock (id, holder, since) SELECT 1, NULL, CURRENT_TIMESTAMP() "
             "WHERE NOT EXISTS (SELECT 1 FROM etl_lock)"
