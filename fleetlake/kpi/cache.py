@@ -204,7 +204,7 @@ def open_cache(lake: Lake) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
-    if "://" not in str(lake.uri):
+    if lake.storage.local:
         # Thousands of small local files: one DuckDB thread copies them as fast as two with a
         # quarter less CPU, and leaves a core to the report's validation running beside it.
         con.execute("SET threads = 1")

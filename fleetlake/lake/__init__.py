@@ -19,7 +19,7 @@ import pyarrow as pa
 from fleetlake.errors import LakeError, ValidationError
 from fleetlake.lake.current import current_state_sql
 from fleetlake.lake.manifest import Manifest, PartitionInfo, read_manifest
-from fleetlake.lake.storage import LocalStorage, Storage, open_storage
+from fleetlake.lake.storage import Storage, open_storage
 from fleetlake.lake.verify import decode_partition, read_files
 from fleetlake.schema import ALL_TABLES, ENTITY_TABLES, STREAM_TABLES, empty_table
 
@@ -45,7 +45,7 @@ class Lake:
         ``<lake>/.cache/<kind><suffix>`` for a local lake (it goes when the lake goes), else
         ``$FLEETLAKE_CACHE_DIR`` (default ``~/.cache/fleetlake``) ``/<kind>/<hash of the
         URI><suffix>``, never inside a bucket."""
-        if "://" not in self.uri:
+        if self.storage.local:
             return Path(self.uri) / ".cache" / f"{kind}{suffix}"
         root = Path(os.environ.get("FLEETLAKE_CACHE_DIR") or Path.home() / ".cache" / "fleetlake")
         return root / kind / f"{hashlib.sha256(self.uri.encode()).hexdigest()[:16]}{suffix}"
@@ -132,7 +132,7 @@ class Lake:
         local lake: DuckDB's own reader is several times faster over many small files than a
         pyarrow dataset. None for an S3 lake (scan ``dataset``) or when there is no file."""
         files = self.files(table, since, until)
-        if not isinstance(self.storage, LocalStorage) or not files:
+        if not self.storage.local or not files:
             return None
         return "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "])"
 

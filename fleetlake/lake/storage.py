@@ -19,11 +19,17 @@ import pyarrow.fs as pafs
 from fleetlake.errors import StorageError
 
 
+def is_s3_uri(uri: str) -> bool:
+    """Whether a lake URI names S3 (``s3://bucket/prefix``) rather than a local directory."""
+    return uri.startswith("s3://")
+
+
 class Storage:
     """Keys are '/'-separated paths relative to the lake root."""
 
     uri: str
     filesystem: pafs.FileSystem
+    local = False  # a directory on this machine's disk: DuckDB can read its files directly
 
     def path(self, key: str) -> str:
         """The path of ``key`` for ``self.filesystem``."""
@@ -78,6 +84,7 @@ class Storage:
 @dataclass
 class LocalStorage(Storage):
     root: Path
+    local = True
 
     def __post_init__(self) -> None:
         self.root = self.root.expanduser().absolute()
@@ -166,7 +173,7 @@ def s3_filesystem(endpoint_url: str | None) -> pafs.S3FileSystem:
 
 def open_storage(uri: str, endpoint_url: str | None = None) -> Storage:
     """Storage for a local path or an ``s3://bucket/prefix`` URI."""
-    if uri.startswith("s3://"):
+    if is_s3_uri(uri):
         parsed = urlparse(uri)
         if not parsed.netloc:
             raise StorageError(f"'{uri}' names no bucket (expected s3://bucket/prefix)")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from html import escape
 
 from fleetlake.config import Config
+from fleetlake.lake.storage import is_s3_uri
 from fleetlake.report.page import OK, Figure, Section, records_table
 from fleetlake.report.svg import FONT, PALETTE, WIDTH
 
@@ -54,7 +55,7 @@ def _short(text: str, limit: int = 27) -> str:
 
 def nodes_for(config: Config) -> list[Node]:
     """The stages and where each one lives under ``config``."""
-    on_s3 = config.lake.startswith("s3://")
+    on_s3 = is_s3_uri(config.lake)
     pg_detail, pg_active = postgres_detail(config)
     if config.warehouse_target == "snowflake":
         target = f"Snowflake ({config.snowflake_connection or 'default connection'})"
