@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from fleetlake.lake.manifest import DayEntry, PartitionInfo, StreamEntry
 from fleetlake.lake.storage import Storage
-from fleetlake.schema import PARTITION_COLUMN
+from fleetlake.schema import PARTITION_COLUMN, STREAM_TABLES
 
 # Day-sized files: dictionary pages and the embedded Arrow schema cost more than they save, and
 # min/max statistics matter only on the columns readers filter by (ids, dates, times).
@@ -45,8 +45,12 @@ def statistics_columns(schema: pa.Schema) -> list[str]:
     return [f.name for f in schema if f.name.endswith("_id") or pa.types.is_temporal(f.type)]
 
 
+def partition_directory(table: str, day: date) -> str:
+    return f"{table}/{PARTITION_COLUMN}={day.isoformat()}"
+
+
 def partition_key(table: str, day: date, part: int | str = 0) -> str:
-    return f"{table}/{PARTITION_COLUMN}={day.isoformat()}/part-{part}.parquet"
+    return f"{partition_directory(table, day)}/part-{part}.parquet"
 
 
 def encode_parquet(table: pa.Table) -> bytes:
@@ -107,9 +111,10 @@ def write_stream_day(
 
     Tables not in ``tables`` keep their previous partition. Files are named by a prefix of their
     sha256, so rewriting a partition never touches the file the current entry lists. Files the
-    previous entry listed are kept as ``replaced``; those replaced ``grace`` ago are deleted.
+    previous entry listed, and files of the day no entry lists (left by a run killed before its
+    entry), are kept as ``replaced``; those replaced ``grace`` ago are deleted.
     """
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(microsecond=0)
     infos = dict(previous.tables) if previous else {}
     for name, table in tables.items():
         data = encode_parquet(table)
@@ -118,8 +123,11 @@ def write_stream_day(
         storage.write_bytes(key, data)
         infos[name] = PartitionInfo(table.num_rows, digest, key)
     replaced = dict(previous.replaced) if previous else {}
-    for old in previous.tables.values() if previous else ():
-        replaced.setdefault(old.file, now.replace(microsecond=0))
+    # Every file of the day: the previous entry's, those written above (kept: listed below), and
+    # any no entry lists (written by a run killed before its entry).
+    for name in STREAM_TABLES:
+        for key in storage.list(partition_directory(name, day)):
+            replaced.setdefault(key, now)
     listed = {info.file for info in infos.values()}
     replaced = {f: at for f, at in replaced.items() if f and f not in listed}
     entry = StreamEntry(day, infos, raw_keys, replaced)

@@ -10,9 +10,9 @@ reads only the objects no entry lists (listing the bucket is cheap, reading it i
 events are keyed by ``event_id``; a partition is rewritten only when events not yet in it arrive,
 as the union of old and new rows, so running compaction twice adds nothing and an event ingested
 twice is stored once. A run killed before a day's entry is written leaves the entry in force
-untouched; the next run reads that day's new objects again. Files a day's entry stopped listing
-are deleted by a run at least ``REPLACED_GRACE`` later, so readers of an earlier entry never miss
-a file.
+untouched; the next run reads that day's new objects again. Files a day's entry stopped listing,
+and files no entry listed (written by a killed run), are deleted by a run at least
+``REPLACED_GRACE`` later, so readers of an earlier entry never miss a file.
 
 Days compacted by releases before stream entries (``<table>/date=YYYY-MM-DD/part-0.parquet``, no
 entry) are adopted by the next run: their file becomes the day's partition, merged with that

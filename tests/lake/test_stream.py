@@ -105,3 +105,21 @@ def test_validate_checks_compacted_partitions(lake_path):
     (lake_path / entry.tables["delivery_events"].file).write_bytes(b"damaged")
     violations = {v.rule: v for v in validate_lake(open_lake(str(lake_path))).violations}
     assert "sha256" in violations["manifest: partition files"].examples[0]
+
+
+def test_a_file_no_entry_lists_is_deleted_a_grace_period_after_the_next_write(lake_path):
+    """A run killed between a day's files and its entry leaves a file nothing lists; the next
+    write of the day marks it replaced, and a write ``grace`` later deletes it."""
+    ids = open_lake(str(lake_path)).read("deliveries").column("delivery_id").to_pylist()[:3]
+    storage = LocalStorage(lake_path)
+    first = write_stream_day(storage, START, {"delivery_events": events(ids[:1], START)}, {"k1"})
+    orphan = "delivery_events/date=2024-01-01/part-0123456789abcdef.parquet"
+    storage.write_bytes(orphan, b"written by a run killed before its entry")
+    second = write_stream_day(
+        storage, START, {"delivery_events": events(ids, START)}, {"k1", "k2"}, first
+    )
+    assert set(second.replaced) == {orphan, first.tables["delivery_events"].file}
+    assert storage.exists(orphan)  # until the grace period has passed
+    write_stream_day(storage, START, {}, second.raw_keys, second, grace=timedelta(0))
+    assert not storage.exists(orphan)
+    assert open_lake(str(lake_path)).read_verified("delivery_events").num_rows == 3
