@@ -101,12 +101,7 @@ def replay(
 ) -> None:
     """Turn lake trips into GPS pings and delivery updates and POST them to the gateway."""
     from fleetlake.errors import ConfigError
-    from fleetlake.serverless.replay import (
-        StreamOptions,
-        lake_route_cities,
-        lake_stream,
-        post_stream,
-    )
+    from fleetlake.serverless.replay import StreamOptions, lake_stream, post_stream
 
     for name, value in (("days", days), ("concurrency", concurrency), ("batch-size", batch_size)):
         if value < 1:
@@ -116,14 +111,13 @@ def replay(
             raise ConfigError(f"--{name} must be > 0, got {value}")
     config = app.config(lake=lake)
     options = StreamOptions(ping_minutes=ping_minutes, seed=config.seed)
-    stream = lake_stream(
+    replayed = lake_stream(
         config.lake, days, since.date() if since else None, config.s3_endpoint_url, options
     )
-    stream = stream[:limit] if limit else stream
+    stream = replayed.events[:limit] if limit else replayed.events
     api_key = os.environ.get(config.api_key_env) or None
     report = post_stream(url, stream, batch_size, concurrency, rate, api_key)
-    if as_json:  # the saved results name each alert's route by its cities
-        report.route_cities = lake_route_cities(config.lake, config.s3_endpoint_url)
+    report.route_cities = replayed.route_cities  # the saved results name each alert's route
     click.echo(json.dumps(report.to_dict()) if as_json else report.summary())
     if report.failed:
         raise SystemExit(1)

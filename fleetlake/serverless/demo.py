@@ -33,15 +33,14 @@ def demo_summary(
     from fleetlake.serverless.replay import (
         StreamOptions,
         final_delivery_states,
-        lake_route_cities,
         lake_stream,
         post_stream,
     )
 
     # A demo should show alerts: more trips leave their route than in a default replay.
     options = StreamOptions(seed=config.seed, deviation_share=0.3)
-    stream = lake_stream(config.lake, days, endpoint_url=config.s3_endpoint_url, options=options)
-    stream = stream[:limit]
+    replayed = lake_stream(config.lake, days, endpoint_url=config.s3_endpoint_url, options=options)
+    stream = replayed.events[:limit]
     with local_stack(config) as s:
         report = post_stream(s.url, stream, batch_size=250, concurrency=16)
         clients = s.clients
@@ -56,7 +55,7 @@ def demo_summary(
         vehicle = next((e["vehicle"] for e in reversed(stream) if e["type"] == "gps"), None)
         eta = _post(f"{s.url}/vehicles/{vehicle}/eta") if vehicle else None
     if save_results:
-        report.route_cities = lake_route_cities(config.lake, config.s3_endpoint_url)
+        report.route_cities = replayed.route_cities
         save_results.parent.mkdir(parents=True, exist_ok=True)
         save_results.write_text(json.dumps(report.to_dict()), encoding="utf-8")
     lines = [f"replay: {report.summary()}", f"compact: {compaction.summary()}"]

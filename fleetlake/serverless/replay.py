@@ -352,12 +352,13 @@ def _record(report: ReplayReport, outcome: tuple | None, size: int) -> None:
         report.rejections[reason] = report.rejections.get(reason, 0) + 1
 
 
-def lake_route_cities(lake_uri: str, endpoint_url: str | None = None) -> dict[int, tuple[str, str]]:
-    """Each route's (origin city, destination city), to name the routes of the saved alerts."""
-    from fleetlake.lake import open_lake
+@dataclass(frozen=True)
+class LakeStream:
+    """Events to replay, and each route's (origin city, destination city) to name the routes of
+    the alerts they raise, both from one read of the lake's routes."""
 
-    routes = open_lake(lake_uri, endpoint_url=endpoint_url).current("routes").to_pylist()
-    return {r["route_id"]: (r["origin_city"], r["destination_city"]) for r in routes}
+    events: list[dict[str, Any]]
+    route_cities: dict[int, tuple[str, str]]
 
 
 def lake_stream(
@@ -366,7 +367,7 @@ def lake_stream(
     since: date | None = None,
     endpoint_url: str | None = None,
     options: StreamOptions = StreamOptions(),
-) -> list[dict[str, Any]]:
+) -> LakeStream:
     """The event stream of the trips departing in ``days`` days from ``since`` (default: the
     lake's last ``days`` days)."""
     from fleetlake.lake import open_lake
@@ -380,11 +381,15 @@ def lake_stream(
         raise ServiceError(
             f"no trips to replay from {since}: the lake covers {lake.manifest.start} to {end}"
         )
-    routes = routes_from_table(lake.current("routes"))
-    return build_stream(
+    routes = lake.current("routes")
+    events = build_stream(
         lake.read("trips", since, until),
         lake.read("deliveries", since, until),
-        routes,
+        routes_from_table(routes),
         datetime.combine(end, datetime.min.time()),
         options,
+    )
+    cities = routes.select(["route_id", "origin_city", "destination_city"]).to_pylist()
+    return LakeStream(
+        events, {r["route_id"]: (r["origin_city"], r["destination_city"]) for r in cities}
     )

@@ -71,7 +71,7 @@ def test_replay_and_compact_commands(names, tiny_lake, tmp_path):
         )
         assert result.exit_code == 0, result.output
         report = json.loads(result.output)
-    assert report["sent"] == report["accepted"] == len(lake_stream(str(tiny_lake), days=2))
+    assert report["sent"] == report["accepted"] == len(lake_stream(str(tiny_lake), days=2).events)
     assert report["failed"] == report["rejected"] == 0
     assert set(report["latency_ms"]) == {"p50", "p95", "p99"}
     alerts = scan(Clients(names), names.alerts_table)
@@ -122,7 +122,7 @@ def test_gateway_killed_mid_replay_loses_and_double_counts_nothing(names, tiny_l
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     options = StreamOptions(duplicate_share=0.02, late_share=0.02)
-    stream = lake_stream(str(tiny_lake), days=5, options=options)
+    stream = lake_stream(str(tiny_lake), days=5, options=options).events
     assert 2000 < len(stream) < 6000
     gateway = start_gateway(port, tiny_lake)
     from fleetlake.serverless.replay import post_stream
@@ -176,7 +176,7 @@ def test_demo_summary_replays_compacts_and_shows_states_and_alerts(names, tiny_l
     shutil.copytree(tiny_lake, lake)
     saved = tmp_path / "reports" / "replay.json"
     text = demo_summary(load_config(lake=str(lake)), save_results=saved)
-    events = len(lake_stream(str(lake), days=2))
+    events = len(lake_stream(str(lake), days=2).events)
     results = json.loads(saved.read_text(encoding="utf-8"))  # what the demo's report shows
     assert results["accepted"] == events
     assert f"route-deviation alerts (alerts_history, SNS): {len(results['alerts'])}" in text

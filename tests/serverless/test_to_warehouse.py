@@ -27,7 +27,7 @@ def test_replayed_delivery_events_reach_the_warehouse_exactly_once(aws, tmp_path
     generate_lake(str(path), sf=0.05, seed=5, start=date(2024, 3, 1), days=10, workers=1)
     put_routes(aws, routes_from_table(open_lake(str(path)).current("routes")))
     options = StreamOptions(ping_minutes=30.0, duplicate_share=0.05, late_share=0.05, seed=5)
-    stream = lake_stream(str(path), days=3, options=options)
+    stream = lake_stream(str(path), days=3, options=options).events
     accepted = sum(
         ingest_batch(aws, stream[i : i + 100]).accepted for i in range(0, len(stream), 100)
     )
