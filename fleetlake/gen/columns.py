@@ -64,19 +64,24 @@ def padded(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     if numbers.max(initial=0) >= 10**width:
         digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), width=width, padding="0")
         return pc.binary_join_element_wise(prefix, digits, "")
-    size = len(prefix) + width
-    chars = np.empty((len(numbers), size), dtype=np.uint8)
-    chars[:, : len(prefix)] = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
-    groups = -(-width // 4)  # four digits at a time, right to left, from a table
-    digits = np.empty((len(numbers), groups), dtype=np.uint32)
+    n, groups = len(numbers), -(-width // 4)
+    words = np.empty((n, groups), dtype=np.uint32)  # four digits a word, from a table
     for g in range(groups - 1, -1, -1):
-        digits[:, g] = _FOUR_DIGITS[numbers % 10_000]
-        numbers = numbers // 10_000
-    chars[:, len(prefix) :] = digits.view(np.uint8).reshape(-1, 4 * groups)[:, 4 * groups - width :]
-    offsets = np.arange(0, (len(numbers) + 1) * size, size, dtype=np.int32)
-    return pa.StringArray.from_buffers(
-        len(numbers), pa.py_buffer(offsets), pa.py_buffer(chars.reshape(-1))
-    )
+        quotient = numbers // 10_000
+        words[:, g] = _FOUR_DIGITS[numbers - quotient * 10_000]
+        numbers = quotient
+    size = len(prefix) + width
+    if size == 4 * groups:  # the prefix takes the leading zeros' place: the words are the text
+        keep = np.frombuffer(bytes(len(prefix)) + b"\xff" * (4 - len(prefix)), dtype=np.uint32)
+        head = np.frombuffer(prefix.encode("ascii").ljust(4, b"\0"), dtype=np.uint32)
+        words[:, 0] = (words[:, 0] & keep) | head
+        chars = words.reshape(-1)
+    else:
+        chars = np.empty((n, size), dtype=np.uint8)
+        chars[:, : len(prefix)] = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
+        chars[:, len(prefix) :] = words.view(np.uint8).reshape(n, 4 * groups)[:, -width:]
+    offsets = np.arange(0, (n + 1) * size, size, dtype=np.int32)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars.reshape(-1)))
 
 
 def join(*parts: pa.Array | str) -> pa.Array:
