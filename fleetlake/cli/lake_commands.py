@@ -146,13 +146,11 @@ def simulate(app: AppContext, days, lake, seed, sf, workers, as_json) -> None:
 def validate(app: AppContext, lake, as_json) -> None:
     """Check a lake: manifest, keys, point-in-time foreign keys, time order, weights, domains."""
     from fleetlake.lake import open_lake
-    from fleetlake.lake.saved_validation import save_validation
-    from fleetlake.lake.validate import validate_lake
+    from fleetlake.lake.saved_validation import validate_and_save
 
     config = app.config(lake=lake)
     opened = open_lake(config.lake, config.s3_endpoint_url)
-    report = validate_lake(opened)
-    save_validation(opened, report)  # the report and `--validate` loads of this content reuse it
+    report = validate_and_save(opened)  # the report and `--validate` loads of this content reuse it
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:

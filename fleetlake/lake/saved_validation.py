@@ -6,6 +6,11 @@ fingerprints (a sha256 per partition, generated and compacted real-time alike), 
 So ``fleetlake validate`` saves it next to the lake (``Lake.cache_file``), and the report and the
 loads with ``--validate`` (Postgres, warehouse) reuse it while both are unchanged, or validate and
 save it.
+
+A file rewritten behind the manifest's back must not be loaded on an old verdict, and reading every
+file again to rule that out would download a whole S3 lake. So the result also keeps each file's
+size and modification time, listed before validating: one listing (a request per thousand
+objects on S3) shows whether any file was rewritten, replaced or lost since.
 """
 
 from __future__ import annotations
@@ -19,7 +24,6 @@ from fleetlake.errors import ValidationError
 from fleetlake.lake import Lake
 from fleetlake.lake import validate as rules
 from fleetlake.lake.validate import ValidationReport, Violation, validate_lake
-from fleetlake.lake.verify import file_problem, read_files
 
 
 def rules_version() -> str:
@@ -66,40 +70,55 @@ def _from_dict(document: dict) -> ValidationReport:
 
 def saved_validation(lake: Lake) -> ValidationReport | None:
     """The result saved for this exact lake content, if any: saved for the manifest in force,
-    and every file it lists still has the bytes it had (read and hashed, not decoded: the cheap
-    part of validating; a file changed or lost since must not be loaded on an old verdict)."""
+    and every file it lists has the size and modification time it had when validated."""
     try:
         saved = json.loads(saved_result_path(lake).read_text(encoding="utf-8"))
         if saved.get("fingerprint") != fingerprint(lake):
             return None
         report = _from_dict(saved["report"])
-    except (OSError, ValueError, KeyError, TypeError):
+        files = {key: tuple(stat) for key, stat in saved["files"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # no usable saved result
-    return report if _files_intact(lake) else None
+    return report if file_stats(lake) == files else None
 
 
-def _files_intact(lake: Lake) -> bool:
+def file_stats(lake: Lake) -> dict[str, tuple[int, int]]:
+    """(size, modification time) of every file the manifest lists; a lost file is left out."""
     m = lake.manifest
-    parts = [
-        info
+    listed = {
+        info.file
         for partitions in (m.partitions, m.stream_partitions)
         for days in partitions.values()
         for info in days.values()
         if info.file
-    ]
-    contents = read_files(lake.storage, [info.file for info in parts])
-    return not any(file_problem(info, data) for info, data in zip(parts, contents, strict=True))
+    }
+    tables = {file.split("/", 1)[0] for file in listed}
+    found = {key: stat for t in sorted(tables) for key, stat in lake.storage.stats(t).items()}
+    return {file: found[file] for file in listed if file in found}
 
 
-def save_validation(lake: Lake, report: ValidationReport) -> None:
-    """Remember ``report`` for this lake content."""
+def save_validation(
+    lake: Lake, report: ValidationReport, files: dict[str, tuple[int, int]] | None = None
+) -> None:
+    """Remember ``report`` for this lake content; ``files`` are the ``file_stats`` listed before
+    the validation that produced it (now, by default)."""
     path = saved_result_path(lake)
+    files = file_stats(lake) if files is None else files
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        document = {"fingerprint": fingerprint(lake), "report": report.to_dict()}
+        document = {"fingerprint": fingerprint(lake), "report": report.to_dict(), "files": files}
         path.write_text(json.dumps(document), "utf-8")
     except OSError:
         pass  # a read-only lake still gets its report, only without the saved result
+
+
+def validate_and_save(lake: Lake) -> ValidationReport:
+    """A fresh ``validate_lake``, saved with the files as they were listed before it ran (a file
+    rewritten while it runs is seen as changed next time)."""
+    files = file_stats(lake)
+    report = validate_lake(lake)
+    save_validation(lake, report, files)
+    return report
 
 
 def refuse_invalid(lake: Lake, then: str) -> None:
@@ -111,8 +130,4 @@ def refuse_invalid(lake: Lake, then: str) -> None:
 
 def validation_of(lake: Lake) -> ValidationReport:
     """The saved result for this exact lake content, or a fresh ``validate_lake`` (then saved)."""
-    report = saved_validation(lake)
-    if report is None:
-        report = validate_lake(lake)
-        save_validation(lake, report)
-    return report
+    return saved_validation(lake) or validate_and_save(lake)

@@ -58,15 +58,22 @@ class Storage:
 
     def list(self, prefix: str) -> list[str]:
         """Keys of the files under ``prefix`` (recursive), sorted."""
+        return sorted(self.stats(prefix))
+
+    def stats(self, prefix: str) -> dict[str, tuple[int, int]]:
+        """(size, modification time in ns) of every file under ``prefix`` (recursive), by key:
+        one listing, no file read (on S3, a request per thousand objects)."""
         selector = pafs.FileSelector(self.path(prefix), allow_not_found=True, recursive=True)
         try:
             infos = self.filesystem.get_file_info(selector)
         except OSError as e:
             raise StorageError(f"cannot list {self.uri}/{prefix}: {_first_line(e)}") from e
         root = self.path("")
-        return sorted(
-            i.path[len(root) :].lstrip("/") for i in infos if i.type == pafs.FileType.File
-        )
+        return {
+            i.path[len(root) :].lstrip("/"): (i.size, i.mtime_ns)
+            for i in infos
+            if i.type == pafs.FileType.File
+        }
 
     def delete(self, key: str) -> None:
         try:

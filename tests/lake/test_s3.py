@@ -75,3 +75,30 @@ def test_unreachable_endpoint_is_one_line_and_non_zero():
     )
     assert result.exit_code != 0
     assert result.output.startswith("error: cannot reach S3") and result.output.count("\n") == 1
+
+
+def test_a_saved_verdict_on_s3_is_reused_from_one_listing_and_a_rewritten_object_noticed(
+    s3_bucket, moto_endpoint, tmp_path, monkeypatch
+):
+    from fleetlake.lake import saved_validation
+    from fleetlake.lake.storage import S3Storage
+
+    monkeypatch.setenv("FLEETLAKE_CACHE_DIR", str(tmp_path / "cache"))
+    uri = f"s3://{s3_bucket}/saved"
+    generate_lake(uri, sf=0.05, seed=3, days=4, endpoint_url=moto_endpoint, workers=1)
+    assert saved_validation.validate_and_save(open_lake(uri, moto_endpoint)).ok
+    lake = open_lake(uri, moto_endpoint)
+    files = sorted(info.file for info in lake.partitions("deliveries").values())
+
+    def no_partition_reads(self, key):
+        assert "/date=" not in key, f"read {key} to reuse a saved verdict"
+        return original(self, key)
+
+    original = S3Storage.read_bytes
+    monkeypatch.setattr(S3Storage, "read_bytes", no_partition_reads)
+    assert saved_validation.saved_validation(lake) is not None
+    monkeypatch.setattr(S3Storage, "read_bytes", original)
+    lake.storage.write_bytes(files[0], lake.storage.read_bytes(files[1]))  # behind the manifest
+    assert saved_validation.saved_validation(open_lake(uri, moto_endpoint)) is None
+    report = saved_validation.validation_of(open_lake(uri, moto_endpoint))
+    assert "manifest: partition files" in {v.rule for v in report.violations}
