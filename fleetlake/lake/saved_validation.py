@@ -8,9 +8,10 @@ loads with ``--validate`` (Postgres, warehouse) reuse it while both are unchange
 save it.
 
 A file rewritten behind the manifest's back must not be loaded on an old verdict, and reading every
-file again to rule that out would download a whole S3 lake. So the result also keeps each file's
-size and modification time, listed before validating: one listing (a request per thousand
-objects on S3) shows whether any file was rewritten, replaced or lost since.
+file again to rule that out would download a whole S3 lake. So the result also keeps what tells
+each file's versions apart (``Storage.stats``: size, modification time and, locally, inode and
+status-change time), listed before validating: one listing (a request per thousand objects on
+S3) shows whether any file was rewritten, replaced or lost since.
 """
 
 from __future__ import annotations
@@ -76,14 +77,15 @@ def saved_validation(lake: Lake) -> ValidationReport | None:
         if saved.get("fingerprint") != fingerprint(lake):
             return None
         report = _from_dict(saved["report"])
-        files = {key: tuple(stat) for key, stat in saved["files"].items()}
+        files = {key: tuple(stat) if stat else None for key, stat in saved["files"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # no usable saved result
-    return report if file_stats(lake) == files else None
+    now = file_stats(lake)
+    return report if now == files and None not in now.values() else None
 
 
-def file_stats(lake: Lake) -> dict[str, tuple[int, int]]:
-    """(size, modification time) of every file the manifest lists; a lost file is left out."""
+def file_stats(lake: Lake) -> dict[str, tuple[int, ...] | None]:
+    """``Storage.stats`` of every file the manifest lists; None for a file that is missing."""
     m = lake.manifest
     listed = {
         info.file
@@ -94,16 +96,15 @@ def file_stats(lake: Lake) -> dict[str, tuple[int, int]]:
     }
     tables = {file.split("/", 1)[0] for file in listed}
     found = {key: stat for t in sorted(tables) for key, stat in lake.storage.stats(t).items()}
-    return {file: found[file] for file in listed if file in found}
+    return {file: found.get(file) for file in listed}
 
 
 def save_validation(
-    lake: Lake, report: ValidationReport, files: dict[str, tuple[int, int]] | None = None
+    lake: Lake, report: ValidationReport, files: dict[str, tuple[int, ...] | None]
 ) -> None:
     """Remember ``report`` for this lake content; ``files`` are the ``file_stats`` listed before
-    the validation that produced it (now, by default)."""
+    the validation that produced it."""
     path = saved_result_path(lake)
-    files = file_stats(lake) if files is None else files
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         document = {"fingerprint": fingerprint(lake), "report": report.to_dict(), "files": files}

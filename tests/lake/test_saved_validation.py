@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -23,8 +24,7 @@ def validated_lake(tiny_lake: Path, tmp_path: Path) -> Path:
     """A copy of the tiny lake whose (clean) validation result is saved."""
     lake = tmp_path / "lake"
     shutil.copytree(tiny_lake, lake, ignore=shutil.ignore_patterns(".cache"))
-    opened = open_lake(str(lake))
-    validation.save_validation(opened, lake_validate.validate_lake(opened))
+    validation.validate_and_save(open_lake(str(lake)))
     assert validation.saved_validation(open_lake(str(lake))) is not None
     return lake
 
@@ -66,8 +66,7 @@ def test_new_rules_or_release_invalidate_the_saved_result(
     assert [v.rule for v in report.violations] == ["trips.none departs at all"]
     monkeypatch.undo()
     assert validation.saved_validation(open_lake(str(validated_lake))) is None  # rules changed
-    opened = open_lake(str(validated_lake))
-    validation.save_validation(opened, lake_validate.validate_lake(opened))
+    validation.validate_and_save(open_lake(str(validated_lake)))
     assert validation.saved_validation(open_lake(str(validated_lake))) is not None
     monkeypatch.setattr(fleetlake, "__version__", "999.0.0")
     assert validation.saved_validation(open_lake(str(validated_lake))) is None  # new release
@@ -85,6 +84,36 @@ def test_a_file_changed_or_lost_since_the_result_was_saved_is_validated_again(
     assert validation.saved_validation(open_lake(str(validated_lake))) is None
 
 
+def test_a_same_size_rewrite_with_its_old_mtime_is_validated_again(validated_lake: Path) -> None:
+    target = sorted((validated_lake / "trips").glob("date=*/*.parquet"))[0]
+    before = target.stat()
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one byte flipped, in place: same size, same inode
+    with open(target, "r+b") as f:
+        f.write(data)
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))  # the old mtime, put back
+    assert (target.stat().st_size, target.stat().st_mtime_ns) == (
+        before.st_size,
+        before.st_mtime_ns,
+    )
+    assert validation.saved_validation(open_lake(str(validated_lake))) is None  # ctime moved
+
+
+def test_the_files_are_listed_before_validating(validated_lake: Path, monkeypatch) -> None:
+    """A file rewritten while validation runs is seen as changed by the next reuse."""
+    target = sorted((validated_lake / "trips").glob("date=*/*.parquet"))[0]
+    validate = lake_validate.validate_lake
+
+    def rewritten_meanwhile(lake):
+        report = validate(lake)  # read the old bytes ...
+        target.write_bytes(target.read_bytes() + b"x")  # ... then the file changes
+        return report
+
+    monkeypatch.setattr(validation, "validate_lake", rewritten_meanwhile)
+    validation.validate_and_save(open_lake(str(validated_lake)))
+    assert validation.saved_validation(open_lake(str(validated_lake))) is None
+
+
 def test_fleetlake_validate_always_checks_afresh_and_saves_what_it_found(
     validated_lake: Path,
 ) -> None:
@@ -95,7 +124,8 @@ def test_fleetlake_validate_always_checks_afresh_and_saves_what_it_found(
     wrong = lake_validate.ValidationReport(
         str(validated_lake), ["x"], [lake_validate.Violation("trips.a rule", 1)]
     )
-    validation.save_validation(open_lake(str(validated_lake)), wrong)
+    opened = open_lake(str(validated_lake))
+    validation.save_validation(opened, wrong, validation.file_stats(opened))
     result = CliRunner().invoke(main, ["validate", "--lake", str(validated_lake)])
     assert result.exit_code == 0, result.output  # the lake is fine: the saved verdict was not used
     assert validation.saved_validation(open_lake(str(validated_lake))).ok  # and it was replaced

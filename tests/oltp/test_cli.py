@@ -46,7 +46,8 @@ def test_pg_load_reuses_a_saved_validation_result(
     assert "loaded 5,156 rows from" in result.output
     # the saved verdict is what decides: a failing one refuses the load, still without a scan
     failing = ValidationReport(str(lake), ["x"], [Violation("trips.a rule", 2, ("7",))])
-    saved_validation.save_validation(open_lake(str(lake)), failing)
+    opened = open_lake(str(lake))
+    saved_validation.save_validation(opened, failing, saved_validation.file_stats(opened))
     refused = _run("pg", "load", "--dsn", pg_db, "--lake", str(lake))
     assert refused.exit_code == 1 and refused.output.count("\n") == 1
     assert "fails validation (trips.a rule: 2 violation(s) — e.g. 7)" in refused.output

@@ -110,7 +110,8 @@ def test_validate_uses_a_saved_verdict_for_the_same_content(
     from fleetlake.lake.validate import ValidationReport, Violation
 
     failing = ValidationReport(str(lake_copy), ["x"], [Violation("trips.a rule", 1)])
-    saved_validation.save_validation(open_lake(str(lake_copy)), failing)
+    opened = open_lake(str(lake_copy))
+    saved_validation.save_validation(opened, failing, saved_validation.file_stats(opened))
     for module in (validate, saved_validation):
         monkeypatch.setattr(module, "validate_lake", lambda opened: pytest.fail("validated"))
     path = str(tmp_path / "wh.duckdb")
