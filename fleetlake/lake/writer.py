@@ -13,6 +13,8 @@ read the previous entry (a warehouse load, ``validate``) still finds every file 
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -38,6 +40,8 @@ PARQUET_OPTIONS = {
 # How long a replaced compacted file outlives the entry that stops listing it: longer than any
 # read of the lake (a warehouse load takes seconds).
 REPLACED_GRACE = timedelta(hours=1)
+# The files ``write_stream_day`` names (by content), and a local write's temporary file.
+_STREAM_FILE = re.compile(r"part-[0-9a-f]{16}\.parquet|\.part-[0-9a-f]{16}\.parquet\.\d+\.tmp")
 
 
 @lru_cache(maxsize=64)
@@ -106,13 +110,16 @@ def write_stream_day(
     raw_keys: frozenset[str],
     previous: StreamEntry | None = None,
     grace: timedelta = REPLACED_GRACE,
+    present: Iterable[str] | None = None,
 ) -> StreamEntry:
     """Publish one day's changed compacted partitions (``tables``), then its stream entry.
 
     Tables not in ``tables`` keep their previous partition. Files are named by a prefix of their
     sha256, so rewriting a partition never touches the file the current entry lists. Files the
-    previous entry listed, and files of the day no entry lists (left by a run killed before its
-    entry), are kept as ``replaced``; those replaced ``grace`` ago are deleted.
+    previous entry listed, and content-named files of the day that no entry lists (left by a run
+    killed before its entry), are kept as ``replaced``; those replaced ``grace`` ago are deleted.
+    ``present`` are the keys in the day's stream directories, if the caller listed them already
+    (one listing for many days); else they are listed here.
     """
     now = datetime.now(UTC).replace(microsecond=0)
     infos = dict(previous.tables) if previous else {}
@@ -123,11 +130,13 @@ def write_stream_day(
         storage.write_bytes(key, data)
         infos[name] = PartitionInfo(table.num_rows, digest, key)
     replaced = dict(previous.replaced) if previous else {}
-    # Every file of the day: the previous entry's, those written above (kept: listed below), and
-    # any no entry lists (written by a run killed before its entry).
-    for name in STREAM_TABLES:
-        for key in storage.list(partition_directory(name, day)):
-            replaced.setdefault(key, now)
+    if present is None:
+        present = [k for t in STREAM_TABLES for k in storage.list(partition_directory(t, day))]
+    unlisted = [key for key in present if _STREAM_FILE.fullmatch(key.rsplit("/", 1)[-1])]
+    for key in [info.file for info in previous.tables.values()] if previous else []:
+        replaced.setdefault(key, now)
+    for key in unlisted:  # the files written above among them stay: they are listed below
+        replaced.setdefault(key, now)
     listed = {info.file for info in infos.values()}
     replaced = {f: at for f, at in replaced.items() if f and f not in listed}
     entry = StreamEntry(day, infos, raw_keys, replaced)

@@ -164,19 +164,30 @@ def _read_partition(storage: Storage, info: PartitionInfo | None, spec: TableSpe
     return table.select(spec.schema.names).cast(spec.schema)
 
 
-def _legacy_entries(storage: Storage, entries: dict[date, StreamEntry]) -> dict[date, StreamEntry]:
+def _stream_files(storage: Storage) -> dict[date, list[str]]:
+    """The keys in the stream tables' day directories, by day: one listing per table."""
+    by_day: dict[date, list[str]] = defaultdict(list)
+    for name in sorted(STREAM_TABLES):
+        for key in storage.list(name):
+            match = re.fullmatch(rf"{name}/{PARTITION_COLUMN}=([-\d]+)/[^/]+", key)
+            if match:
+                by_day[date.fromisoformat(match.group(1))].append(key)
+    return by_day
+
+
+def _legacy_entries(
+    storage: Storage, entries: dict[date, StreamEntry], files: dict[date, list[str]]
+) -> dict[date, StreamEntry]:
     """Days with an old-layout partition (``part-0.parquet``) and no stream entry, as entries
     listing those files (no raw object compacted yet: the day's raw objects are read again)."""
     found: dict[date, dict[str, PartitionInfo]] = defaultdict(dict)
-    for name in sorted(STREAM_TABLES):
-        for key in storage.list(name):
-            match = re.fullmatch(rf"{name}/{PARTITION_COLUMN}=([-\d]+)/part-0\.parquet", key)
-            day = date.fromisoformat(match.group(1)) if match else None
-            if day is None or day in entries:
-                continue
-            data = storage.read_bytes(key)
-            rows = pq.read_metadata(io.BytesIO(data)).num_rows
-            found[day][name] = PartitionInfo(rows, hashlib.sha256(data).hexdigest(), key)
+    for day, keys in sorted(files.items()):
+        for key in keys if day not in entries else ():
+            name, _, file = key.split("/")
+            if file == "part-0.parquet":
+                data = storage.read_bytes(key)
+                rows = pq.read_metadata(io.BytesIO(data)).num_rows
+                found[day][name] = PartitionInfo(rows, hashlib.sha256(data).hexdigest(), key)
     return {day: StreamEntry(day, tables) for day, tables in found.items()}
 
 
@@ -189,7 +200,8 @@ def compact(
     """
     report = CompactionReport()
     entries = read_stream_entries(storage)
-    legacy = _legacy_entries(storage, entries)
+    files = _stream_files(storage)
+    legacy = _legacy_entries(storage, entries, files)
     entries |= legacy
     now = datetime.now(UTC)
     new_by_day: dict[date, list[str]] = defaultdict(list)
@@ -210,7 +222,10 @@ def compact(
     parsed = {day: parse_raw({k: bodies[k] for k in keys}) for day, keys in new_by_day.items()}
     for day, day_keys in sorted(new_by_day.items()):
         previous = entries.get(day)
-        _compact_day(storage, day, parsed[day], frozenset(day_keys), previous, report, grace)
+        present = files.get(day, [])
+        _compact_day(
+            storage, day, parsed[day], frozenset(day_keys), previous, report, grace, present
+        )
     return report
 
 
@@ -222,6 +237,7 @@ def _compact_day(
     previous: StreamEntry | None,
     report: CompactionReport,
     grace: timedelta,
+    present: list[str],
 ) -> None:
     """Merge one day's new raw records into its partitions; publish them and the day's entry."""
     indexed = raw.append_column("_index", pa.array(np.arange(raw.num_rows)))
@@ -243,7 +259,7 @@ def _compact_day(
         changed[spec.name] = combined.sort_by(order)
         report.added[spec.name] = report.added.get(spec.name, 0) + rows.num_rows
     compacted = (previous.raw_keys if previous else frozenset()) | keys
-    entry = write_stream_day(storage, day, changed, compacted, previous, grace)
+    entry = write_stream_day(storage, day, changed, compacted, previous, grace, present)
     report.partitions_written += [entry.tables[name].file for name in changed]
 
 
