@@ -16,10 +16,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from fleetlake.report.svg import PALETTE, mark_attrs, nice_ticks, svg_document, svg_text
+from fleetlake.report.svg import (
+    CHAR_PX,
+    PALETTE,
+    WIDTH,
+    mark_attrs,
+    nice_ticks,
+    svg_document,
+    svg_text,
+)
 
 LatLon = tuple[float, float]
 KM_PER_DEGREE = 111.2  # of latitude
+LEGEND_GAP, LEGEND_TEXT_X = 40, 38  # map to legend, legend symbol to its text (px)
 ROAD = "#b3b3b3"
 ROUTE = PALETTE[0]  # blue
 ALERT = PALETTE[5]  # vermillion
@@ -107,6 +116,10 @@ def route_map(
     every = [p for road in roads for p in road] + list(places.values())
     every += [p.position for p in points] + [p for line in lines for p in line.path]
     frame = _frame(every, left, top, plot_h)
+    legend = _legend_entries(line_series, point_series)
+    room = WIDTH - left - LEGEND_GAP - LEGEND_TEXT_X - max(len(t) for t in legend) * CHAR_PX
+    if frame.width > room:  # a wide region: a shorter map, so the legend stays on the page
+        frame = _frame(every, left, top, plot_h * room / frame.width)
     body = [
         f'<rect x="{left}" y="{top}" width="{frame.width:.1f}" height="{frame.height:.1f}" '
         f'fill="#f4f7f9" stroke="#333"/>'
@@ -179,8 +192,7 @@ def route_map(
             transform=f"rotate(-90 14 {top + frame.height / 2:.1f})",
         )
     )
-    legend_x = left + frame.width + 40
-    body += _map_legend(legend_x, top + 10, line_series, point_series)
+    body += _map_legend(left + frame.width + LEGEND_GAP, top + 10, legend)
     description = (
         f"Map of {len(places)} cities and {len(roads)} road routes: {len(lines)} routes with "
         f"{point_series}, {len(points)} {point_series} marked at their position."
@@ -188,7 +200,16 @@ def route_map(
     return svg_document(chart_id, title, description, top + frame.height + 48, body)
 
 
-def _map_legend(x: float, y: float, line_series: str, point_series: str) -> list[str]:
+def _legend_entries(line_series: str, point_series: str) -> list[str]:
+    return [
+        "road route",
+        f"route with {point_series}: wider = more {line_series}",
+        f"{point_series}: position when raised (hover for details)",
+        "city",
+    ]
+
+
+def _map_legend(x: float, y: float, texts: list[str]) -> list[str]:
     def line(row: int, colour: str, width: float) -> str:
         at = y + 24 * row
         return (
@@ -199,13 +220,8 @@ def _map_legend(x: float, y: float, line_series: str, point_series: str) -> list
     def dot(row: int, colour: str, radius: float) -> str:
         return f'<circle cx="{x + 14}" cy="{y + 24 * row}" r="{radius}" fill="{colour}"/>'
 
-    entries = [
-        (line(0, ROAD, 1.5), "road route"),
-        (line(1, ROUTE, 5), f"route with {point_series}: wider = more {line_series}"),
-        (dot(2, ALERT, 5.5), f"{point_series}: position when raised (hover for details)"),
-        (dot(3, CITY, 4.5), "city"),
-    ]
+    symbols = [line(0, ROAD, 1.5), line(1, ROUTE, 5), dot(2, ALERT, 5.5), dot(3, CITY, 4.5)]
     parts = []
-    for row, (symbol, text) in enumerate(entries):
-        parts += [symbol, svg_text(x + 38, y + 24 * row + 4, text)]
+    for row, (symbol, text) in enumerate(zip(symbols, texts, strict=True)):
+        parts += [symbol, svg_text(x + LEGEND_TEXT_X, y + 24 * row + 4, text)]
     return parts
