@@ -49,7 +49,7 @@ from fleetlake.schema import (
     TableSpec,
     empty_table,
 )
-from fleetlake.serverless.raw_events import list_raw_keys, raw_day, read_raw_body
+from fleetlake.serverless.raw_events import list_raw_objects, raw_day, read_raw_body
 
 if TYPE_CHECKING:
     from fleetlake.lake.storage import Storage
@@ -89,6 +89,8 @@ _TIME = _RAW_SCHEMA.get_field_index("time")
 _PARSED_SCHEMA = _RAW_SCHEMA.set(_TIME, pa.field("time", pa.timestamp("us")))  # lake time
 _RAW_OPTIONS = pa_json.ParseOptions(explicit_schema=_RAW_SCHEMA, unexpected_field_behavior="ignore")
 _TO_LAKE_TIME = pa.scalar(timedelta(hours=LAKE_UTC_OFFSET_HOURS), pa.duration("us"))
+# Raw objects read at once: with their parsed events, a few times this much memory.
+BATCH_BYTES = 256 * 1024 * 1024
 
 
 def _parse_lines(data: bytes, source: str) -> pa.Table:
@@ -192,11 +194,17 @@ def _legacy_entries(
 
 
 def compact(
-    clients: Clients, storage: Storage, grace: timedelta = REPLACED_GRACE
+    clients: Clients,
+    storage: Storage,
+    grace: timedelta = REPLACED_GRACE,
+    batch_bytes: int = BATCH_BYTES,
 ) -> CompactionReport:
     """Move every raw event not yet in the lake into its table's date partition.
 
-    Also adopts old-layout partitions and deletes files replaced ``grace`` ago.
+    Also adopts old-layout partitions and deletes files replaced ``grace`` ago. The new raw
+    objects are read a batch of days (about ``batch_bytes`` of them) at a time, so memory stays
+    bounded whatever the backlog; every object is parsed, and refused naming it, before any day
+    is published, so a backlog of more than one batch is read twice.
     """
     report = CompactionReport()
     entries = read_stream_entries(storage)
@@ -204,29 +212,53 @@ def compact(
     legacy = _legacy_entries(storage, entries, files)
     entries |= legacy
     now = datetime.now(UTC)
-    new_by_day: dict[date, list[str]] = defaultdict(list)
+    new_by_day: dict[date, dict[str, int]] = defaultdict(dict)
     for day, entry in entries.items():
         if day in legacy or entry.expired(now, grace):
-            new_by_day[day] = []  # rewritten even without new raw objects
-    for key in list_raw_keys(clients):
+            new_by_day[day] = {}  # rewritten even without new raw objects
+    for key, size in list_raw_objects(clients):
         day = raw_day(key)
         if day in entries and key in entries[day].raw_keys:
             report.skipped_objects += 1
         else:
-            new_by_day[day].append(key)
-    keys = sorted(k for day_keys in new_by_day.values() for k in day_keys)
-    report.raw_objects = len(keys)
+            new_by_day[day][key] = size
+    report.raw_objects = sum(len(objects) for objects in new_by_day.values())
+    batches = _batches(new_by_day, batch_bytes)
+    if len(batches) > 1:
+        for batch in batches:  # only checked: nothing is kept
+            _parse_days(clients, new_by_day, batch)
+    for batch in batches:
+        parsed = _parse_days(clients, new_by_day, batch)
+        for day in batch:
+            keys = frozenset(new_by_day[day])
+            previous, present = entries.get(day), files.get(day, [])
+            _compact_day(storage, day, parsed[day], keys, previous, report, grace, present)
+    return report
+
+
+def _batches(objects_by_day: dict[date, dict[str, int]], batch_bytes: int) -> list[list[date]]:
+    """The days in order, cut into as few runs as keep each under ``batch_bytes`` of raw objects
+    (a day larger than that is a run of its own)."""
+    batches: list[list[date]] = []
+    size = 0
+    for day in sorted(objects_by_day):
+        day_size = sum(objects_by_day[day].values())
+        if not batches or size + day_size > batch_bytes:
+            batches.append([])
+            size = 0
+        batches[-1].append(day)
+        size += day_size
+    return batches
+
+
+def _parse_days(
+    clients: Clients, objects_by_day: dict[date, dict[str, int]], days: list[date]
+) -> dict[date, pa.Table]:
+    """The raw objects of ``days``, read concurrently and parsed day by day."""
+    keys = sorted(k for day in days for k in objects_by_day[day])
     with ThreadPoolExecutor(max_workers=16) as pool:
         bodies = dict(zip(keys, pool.map(lambda k: read_raw_body(clients, k), keys), strict=True))
-    # every object is parsed (and refused, naming it) before any day is published
-    parsed = {day: parse_raw({k: bodies[k] for k in keys}) for day, keys in new_by_day.items()}
-    for day, day_keys in sorted(new_by_day.items()):
-        previous = entries.get(day)
-        present = files.get(day, [])
-        _compact_day(
-            storage, day, parsed[day], frozenset(day_keys), previous, report, grace, present
-        )
-    return report
+    return {day: parse_raw({k: bodies[k] for k in objects_by_day[day]}) for day in days}
 
 
 def _compact_day(

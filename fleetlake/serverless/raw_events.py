@@ -56,10 +56,15 @@ def raw_day(key: str) -> date:
 
 def list_raw_keys(clients: Clients) -> Iterator[str]:
     """Every raw object key."""
+    return (key for key, _ in list_raw_objects(clients))
+
+
+def list_raw_objects(clients: Clients) -> Iterator[tuple[str, int]]:
+    """(key, size in bytes) of every raw object."""
     paginator = clients.s3.get_paginator("list_objects_v2")
     for page in paginator.paginate(Bucket=clients.names.bucket, Prefix=f"{RAW_PREFIX}/"):
         for obj in page.get("Contents", []):
-            yield obj["Key"]
+            yield obj["Key"], int(obj["Size"])
 
 
 def read_raw_body(clients: Clients, key: str) -> bytes:

@@ -235,3 +235,33 @@ def test_a_corrupt_raw_object_is_one_error_naming_it_and_publishes_nothing(
     ):
         compact(aws, storage)
     assert read_stream_entries(storage) == {}
+
+
+def test_a_backlog_compacted_a_day_at_a_time_equals_one_read(aws, tmp_path, monkeypatch):
+    """With a budget smaller than any day, each day is its own batch: the lake is the same as
+    after one read of everything, and a bad object on the last day still publishes nothing."""
+    from fleetlake.serverless import compaction
+
+    put_routes(aws, routes_from_table(routes_table()))
+    for start in range(0, len(events := stream()), 20):
+        ingest_batch(aws, events[start : start + 20])
+    whole, batched = LocalStorage(tmp_path / "whole"), LocalStorage(tmp_path / "batched")
+    compact(aws, whole)
+    bad = "raw/date=2025-03-12/hour=23/zz-corrupt.jsonl"
+    aws.s3.put_object(Bucket=aws.names.bucket, Key=bad, Body=b"not json\n")
+    reads = []
+    original = compaction.read_raw_body
+    monkeypatch.setattr(compaction, "read_raw_body", lambda c, k: reads.append(k) or original(c, k))
+    with pytest.raises(LakeError, match=f"raw object {bad}"):
+        compact(aws, batched, batch_bytes=1)
+    assert read_stream_entries(batched) == {}  # the earlier days' batches were not published
+    aws.s3.delete_object(Bucket=aws.names.bucket, Key=bad)
+    reads.clear()
+    report = compact(aws, batched, batch_bytes=1)
+    assert len(reads) == 2 * report.raw_objects  # checked, then read again to publish
+    assert len({k.split("/")[1] for k in reads}) == 3  # three days, three batches
+    for name in ("gps_pings", "delivery_events"):
+        assert read_stream_table(batched, name).equals(read_stream_table(whole, name))
+    assert {d: e.tables for d, e in read_stream_entries(batched).items()} == {
+        d: e.tables for d, e in read_stream_entries(whole).items()
+    }
