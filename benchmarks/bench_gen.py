@@ -152,11 +152,17 @@ def faker_baseline(rows: int = BASELINE_ROWS) -> float:
     return (len(trips) + len(deliveries)) / (time.perf_counter() - began)
 
 
-def tpchgen_rows_per_second(directory: Path, threads: int) -> float:
+def tpchgen_tool() -> str:
+    """The ``tpchgen-cli`` installed beside this interpreter, else on the PATH."""
+    here = Path(sys.executable).with_name("tpchgen-cli")
+    tool = str(here) if here.exists() else shutil.which("tpchgen-cli")
+    if tool is None:
+        raise SystemExit("the sf=10 reference needs tpchgen-cli: pip install -e '.[bench]'")
+    return tool
+
+
+def tpchgen_rows_per_second(tool: str, directory: Path, threads: int) -> float:
     """Rows per second of ``tpchgen-cli`` writing TPC-H sf=1 as zstd(1) Parquet, end to end."""
-    tool = Path(sys.executable).with_name("tpchgen-cli")  # installed beside this interpreter
-    if not tool.exists():
-        raise SystemExit("the reference needs tpchgen-cli: pip install -e '.[bench]'")
     os.sync()
     began = time.perf_counter()
     subprocess.run(
@@ -200,6 +206,7 @@ def main() -> None:
         f"environment: {sys.prefix}; pandas {'installed' if pandas else 'not installed'}"
         + (" (pyarrow imports it on its first array: ~0.3 s a process)" if pandas else "")
     )
+    tool = None if args.quick else tpchgen_tool()  # before minutes of runs, not after
     try:
         baseline = faker_baseline()
         extrapolated = CLASSIC_ROWS / baseline
@@ -226,17 +233,15 @@ def main() -> None:
         )
         if args.quick:
             return
-        peaks, runs = {1: peak}, {}
-        for sf in sorted({float(s) for s in args.memory_sf.split(",")} - {1.0}):
-            summary, wall, peaks[sf] = run_gen(sf, scratch / f"sf{sf:g}", args.workers)
-            runs[sf] = (summary["rows_written"], wall)
-        # after fleetlake's runs: writing its gigabyte slowed the next run in the same invocation
-        reference = tpchgen_rows_per_second(scratch / "tpch", args.workers)
+        reference = tpchgen_rows_per_second(tool, scratch / "tpch", args.workers)
         print(
             f"tpchgen-cli, TPC-H sf=1 as zstd Parquet ({TPCH_SF1_ROWS:,} rows, "
             f"{args.workers} threads): {reference:,.0f} rows/s"
         )
-        for sf, (rows, wall) in runs.items():
+        peaks = {1: peak}
+        for sf in sorted({float(s) for s in args.memory_sf.split(",")} - {1.0}):
+            summary, wall, peaks[sf] = run_gen(sf, scratch / f"sf{sf:g}", args.workers)
+            rows = summary["rows_written"]
             print(
                 f"sf={sf:g}: {rows:,} rows in {wall:.2f} s = {rows / wall:,.0f} rows/s, "
                 f"{rows / wall / reference:.2f}x tpchgen-cli's rate, peak RSS {peaks[sf]} MiB"
