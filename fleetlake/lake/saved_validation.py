@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from pathlib import Path
 
 import fleetlake
@@ -113,11 +114,11 @@ def save_validation(
         pass  # a read-only lake still gets its report, only without the saved result
 
 
-def validate_and_save(lake: Lake) -> ValidationReport:
+def validate_and_save(lake: Lake, stop: threading.Event | None = None) -> ValidationReport:
     """A fresh ``validate_lake``, saved with the files as they were listed before it ran (a file
-    rewritten while it runs is seen as changed next time)."""
+    rewritten while it runs is seen as changed next time); ``stop`` as for ``validate_lake``."""
     files = file_stats(lake)
-    report = validate_lake(lake)
+    report = validate_lake(lake, stop)
     save_validation(lake, report, files)
     return report
 
@@ -129,6 +130,7 @@ def refuse_invalid(lake: Lake, then: str) -> None:
         raise ValidationError(f"lake {lake.uri} fails validation ({report.violations[0]}); {then}")
 
 
-def validation_of(lake: Lake) -> ValidationReport:
-    """The saved result for this exact lake content, or a fresh ``validate_lake`` (then saved)."""
-    return saved_validation(lake) or validate_and_save(lake)
+def validation_of(lake: Lake, stop: threading.Event | None = None) -> ValidationReport:
+    """The saved result for this exact lake content, or a fresh ``validate_lake`` (then saved);
+    ``stop`` as for ``validate_lake``."""
+    return saved_validation(lake) or validate_and_save(lake, stop)

@@ -10,6 +10,7 @@ partition of its own date.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -238,13 +239,23 @@ def _checked_columns(spec: schema.TableSpec) -> list[str]:
     return [f.name for f in spec.schema if f.name in always or f.name in _RULE_WORDS]
 
 
-def validate_lake(lake: Lake) -> ValidationReport:
+class ValidationStopped(Exception):
+    """``validate_lake`` gave up because its caller no longer needs the result."""
+
+
+def validate_lake(lake: Lake, stop: threading.Event | None = None) -> ValidationReport:
     """Check the lake; the report lists every violated rule with a count and examples.
 
     Each partition file is read once: hashed for the manifest pass, then decoded for the data pass
-    (files that fail the manifest pass are reported and left out of the data pass).
+    (files that fail the manifest pass are reported and left out of the data pass). When ``stop``
+    is set (by a caller running this in a thread), it raises ``ValidationStopped`` at its next
+    table or rule instead of finishing.
     """
     import duckdb
+
+    def check_stop() -> None:
+        if stop is not None and stop.is_set():
+            raise ValidationStopped(f"validation of {lake.uri} stopped")
 
     report = ValidationReport(lake.uri)
     _check_days(lake, report)
@@ -253,6 +264,7 @@ def validate_lake(lake: Lake) -> ValidationReport:
     problems: list[str] = []
     try:
         for spec in schema.ALL_TABLES.values():
+            check_stop()
             table = _read_checked(lake, spec, report, problems)
             # Queried in place: copying into DuckDB tables costs more than the checks gain.
             con.register(spec.all_rows_view, table)
@@ -266,6 +278,7 @@ def validate_lake(lake: Lake) -> ValidationReport:
                 f"min(updated_at) AS first_at FROM {spec.name}_history GROUP BY 1"
             )
         for spec in schema.ALL_TABLES.values():
+            check_stop()
             source = spec.all_rows_view
             keys = ", ".join(spec.primary_key)
             _collect(
@@ -284,8 +297,10 @@ def validate_lake(lake: Lake) -> ValidationReport:
                 else DELIVERIES_OUTSIDE_THEIR_PARTITION,
             )
         for rule, table, condition, label in RULES:
+            check_stop()
             _collect(report, con, rule, f"SELECT {label}::VARCHAR FROM {table} WHERE {condition}")
         for rule, query in AGGREGATE_RULES:
+            check_stop()
             _collect(report, con, rule, query)
     finally:
         con.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -45,9 +46,14 @@ def collect_sections(
     effective = checked_as_of(as_of, lake.manifest.start, lake.manifest.end)
     # Validation and the KPI cache each read the lake's partitions on a first build: both
     # mostly wait on pyarrow and DuckDB, which release the GIL, so a second thread overlaps them.
+    stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        validation = pool.submit(validation_of, lake)
-        results = run_kpis(lake, effective, tolerance_minutes=config.on_time_tolerance_minutes)
+        validation = pool.submit(validation_of, lake, stop)
+        try:
+            results = run_kpis(lake, effective, tolerance_minutes=config.on_time_tolerance_minutes)
+        except BaseException:  # a KPI error or Ctrl-C: the error now, not after validating
+            stop.set()
+            raise
         report = validation.result()
     return effective, [
         kpi_section(results, effective),

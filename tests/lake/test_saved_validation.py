@@ -104,8 +104,8 @@ def test_the_files_are_listed_before_validating(validated_lake: Path, monkeypatc
     target = sorted((validated_lake / "trips").glob("date=*/*.parquet"))[0]
     validate = lake_validate.validate_lake
 
-    def rewritten_meanwhile(lake):
-        report = validate(lake)  # read the old bytes ...
+    def rewritten_meanwhile(lake, stop=None):
+        report = validate(lake, stop)  # read the old bytes ...
         target.write_bytes(target.read_bytes() + b"x")  # ... then the file changes
         return report
 

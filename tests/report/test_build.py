@@ -154,7 +154,9 @@ def test_a_report_after_validate_reuses_its_result_until_the_lake_changes(
     real = validation.validate_lake
     for module in (validation, lake_validate):  # wherever the report would look it up
         monkeypatch.setattr(
-            module, "validate_lake", lambda opened: validated.append(opened.uri) or real(opened)
+            module,
+            "validate_lake",
+            lambda opened, stop=None: validated.append(opened.uri) or real(opened, stop),
         )
     config = Config(lake=str(lake), warehouse_path=str(tmp_path / "absent.duckdb"))
     build_report(config, tmp_path / "report.html", results_dir=tmp_path)
@@ -163,3 +165,49 @@ def test_a_report_after_validate_reuses_its_result_until_the_lake_changes(
     assert validation.validation_of(open_lake(str(lake))).ok
     assert validation.validation_of(open_lake(str(lake))).ok
     assert len(validated) == 1  # a new day: validated once, then reused
+
+
+def test_a_report_whose_kpis_fail_stops_its_validation_at_once(
+    tiny_lake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The KPI error is raised when it happens; the validation thread stops at its next table
+    instead of checking the whole lake first (and saves nothing)."""
+    import shutil
+    import threading
+
+    import fleetlake.kpi
+    from fleetlake.config import Config
+    from fleetlake.errors import DatabaseError
+    from fleetlake.lake import saved_validation as validation
+    from fleetlake.lake import validate as lake_validate
+    from fleetlake.report import build_report
+
+    lake = tmp_path / "lake"
+    shutil.copytree(tiny_lake, lake, ignore=shutil.ignore_patterns(".cache"))
+    given: list[threading.Event] = []
+    tables_read: list[str] = []
+    real_validation_of, real_read = validation.validation_of, lake_validate._read_checked
+
+    def validation_of(opened, stop=None):
+        given.append(stop)
+        return real_validation_of(opened, stop)
+
+    def read_checked(opened, spec, report, problems):
+        tables_read.append(spec.name)
+        given[0].wait(timeout=10)  # the first table takes until the report gives up
+        return real_read(opened, spec, report, problems)
+
+    def failing_kpis(*args, **kwargs):
+        while not tables_read:
+            threading.Event().wait(0.01)
+        raise DatabaseError("q03 failed")
+
+    monkeypatch.setattr(validation, "validation_of", validation_of)
+    monkeypatch.setattr(lake_validate, "_read_checked", read_checked)
+    monkeypatch.setattr(fleetlake.kpi, "run_kpis", failing_kpis)
+    config = Config(lake=str(lake), warehouse_path=str(tmp_path / "absent.duckdb"))
+    with pytest.raises(DatabaseError, match="q03 failed"):
+        build_report(config, tmp_path / "report.html", results_dir=tmp_path)
+    assert given[0].is_set()
+    assert tables_read == ["vehicles"]  # stopped before the second table
+    assert validation.saved_validation(open_lake(str(lake))) is None
