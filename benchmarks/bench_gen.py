@@ -5,8 +5,8 @@
 
 The sf=10 rate is printed next to tpchgen-cli's (a Rust TPC-H generator, in the ``bench`` extra)
 writing TPC-H sf=1 as zstd Parquet with as many threads as fleetlake has workers, in the same run:
-the issue's 1.4 M rows/s is what that tool reaches on this machine, and a shared VM's speed drifts
-from day to day.
+the issue's target of 1.4 M rows/s is named after that tool's rate, and a shared VM's speed
+drifts from day to day.
 
 Run it with the interpreter of the install to measure: the quick-start install plus the baseline's
 Faker (``pip install -e '.[serverless,bench]'``) has no pandas; the test install (``.[dev]``) has,

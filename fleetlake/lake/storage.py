@@ -58,23 +58,22 @@ class Storage:
 
     def list(self, prefix: str) -> list[str]:
         """Keys of the files under ``prefix`` (recursive), sorted."""
-        return sorted(self.stats(prefix))
+        return sorted(self._file_infos(prefix))
 
     def stats(self, prefix: str) -> dict[str, tuple[int, ...]]:
         """What tells a file's versions apart, for every file under ``prefix`` (recursive), by
         key, from one listing and no file read: on S3 (a request per thousand objects) the size
         and modification time, which S3 keeps to the second."""
+        return {key: (i.size, i.mtime_ns) for key, i in self._file_infos(prefix).items()}
+
+    def _file_infos(self, prefix: str) -> dict[str, pafs.FileInfo]:
         selector = pafs.FileSelector(self.path(prefix), allow_not_found=True, recursive=True)
         try:
             infos = self.filesystem.get_file_info(selector)
         except OSError as e:
             raise StorageError(f"cannot list {self.uri}/{prefix}: {_first_line(e)}") from e
         root = self.path("")
-        return {
-            i.path[len(root) :].lstrip("/"): (i.size, i.mtime_ns)
-            for i in infos
-            if i.type == pafs.FileType.File
-        }
+        return {i.path[len(root) :].lstrip("/"): i for i in infos if i.type == pafs.FileType.File}
 
     def delete(self, key: str) -> None:
         try:
@@ -121,21 +120,12 @@ class LocalStorage(Storage):
         """Locally also the inode and the status-change time: a file replaced by a rename has
         another inode, one rewritten in place a new ctime, even if its mtime was set back."""
         found: dict[str, tuple[int, ...]] = {}
-        pending = [os.path.join(self.root, prefix) if prefix else str(self.root)]
-        while pending:
+        for key in self.list(prefix):
             try:
-                entries = list(os.scandir(pending.pop()))
-            except FileNotFoundError:
+                st = os.stat(os.path.join(self.root, key))
+            except FileNotFoundError:  # renamed away since the listing (a temporary file)
                 continue
-            except OSError as e:
-                raise StorageError(f"cannot list {self.uri}/{prefix}: {e.strerror or e}") from e
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append(entry.path)
-                elif entry.is_file():
-                    st = entry.stat()
-                    key = os.path.relpath(entry.path, self.root).replace(os.sep, "/")
-                    found[key] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+            found[key] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
         return found
 
     def read_bytes(self, key: str) -> bytes:

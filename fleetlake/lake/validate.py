@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -264,8 +265,7 @@ def validate_lake(lake: Lake, stop: threading.Event | None = None) -> Validation
     problems: list[str] = []
     try:
         for spec in schema.ALL_TABLES.values():
-            check_stop()
-            table = _read_checked(lake, spec, report, problems)
+            table = _read_checked(lake, spec, report, problems, check_stop)
             # Queried in place: copying into DuckDB tables costs more than the checks gain.
             con.register(spec.all_rows_view, table)
         if problems:
@@ -333,16 +333,22 @@ def _check_days(lake: Lake, report: ValidationReport) -> None:
 
 
 def _read_checked(
-    lake: Lake, spec: schema.TableSpec, report: ValidationReport, problems: list[str]
+    lake: Lake,
+    spec: schema.TableSpec,
+    report: ValidationReport,
+    problems: list[str],
+    check_stop: Callable[[], None],
 ) -> pa.Table:
     """The table's partitions that match the manifest (checked columns only), with their
-    ``date`` partition column."""
+    ``date`` partition column; ``check_stop`` is called before each partition."""
+    check_stop()
     parts = sorted(lake.partitions(spec.name).items())
     contents = read_files(lake.storage, [part.file for _, part in parts])
     columns = _checked_columns(spec)
     tables = [schema.empty_table(pa.schema([spec.schema.field(c) for c in columns]))]
     days: list[tuple[date, int]] = []
     for (day, part), data in zip(parts, contents, strict=True):
+        check_stop()
         report.rows[spec.name] = report.rows.get(spec.name, 0) + part.rows
         report.partitions[spec.name] = report.partitions.get(spec.name, 0) + 1
         table, problem = decode_partition(part, data, columns)

@@ -51,10 +51,10 @@ def collect_sections(
         validation = pool.submit(validation_of, lake, stop)
         try:
             results = run_kpis(lake, effective, tolerance_minutes=config.on_time_tolerance_minutes)
+            report = validation.result()
         except BaseException:  # a KPI error or Ctrl-C: the error now, not after validating
             stop.set()
             raise
-        report = validation.result()
     return effective, [
         kpi_section(results, effective),
         quality_section(lake, report),

@@ -197,7 +197,9 @@ def route_map(
         f"Map of {len(places)} cities and {len(roads)} road routes: {len(lines)} routes with "
         f"{point_series}, {len(points)} {point_series} marked at their position."
     )
-    return svg_document(chart_id, title, description, top + frame.height + 48, body)
+    legend_bottom = top + 10 + 24 * (len(legend) - 1) + 16
+    height = max(top + frame.height + 48, legend_bottom)  # a short map keeps its whole legend
+    return svg_document(chart_id, title, description, height, body)
 
 
 def _legend_entries(line_series: str, point_series: str) -> list[str]:

@@ -171,9 +171,13 @@ def _stream_files(storage: Storage) -> dict[date, list[str]]:
     by_day: dict[date, list[str]] = defaultdict(list)
     for name in sorted(STREAM_TABLES):
         for key in storage.list(name):
-            match = re.fullmatch(rf"{name}/{PARTITION_COLUMN}=([-\d]+)/[^/]+", key)
-            if match:
-                by_day[date.fromisoformat(match.group(1))].append(key)
+            match = re.fullmatch(rf"{name}/{PARTITION_COLUMN}=(\d{{4}}-\d\d-\d\d)/[^/]+", key)
+            try:
+                day = date.fromisoformat(match.group(1)) if match else None
+            except ValueError:  # date=2024-13-45 is no partition of ours
+                day = None
+            if day is not None:
+                by_day[day].append(key)
     return by_day
 
 
@@ -232,7 +236,7 @@ def compact(
         for day in batch:
             keys = frozenset(new_by_day[day])
             previous, present = entries.get(day), files.get(day, [])
-            _compact_day(storage, day, parsed[day], keys, previous, report, grace, present)
+            _compact_day(storage, day, parsed.pop(day), keys, previous, report, grace, present)
     return report
 
 

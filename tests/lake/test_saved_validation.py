@@ -82,6 +82,8 @@ def test_a_file_changed_or_lost_since_the_result_was_saved_is_validated_again(
     assert "manifest: partition files" in {v.rule for v in report.violations}
     files[0].unlink()
     assert validation.saved_validation(open_lake(str(validated_lake))) is None
+    assert not validation.validation_of(open_lake(str(validated_lake))).ok  # saved, failing
+    assert validation.saved_validation(open_lake(str(validated_lake))) is None  # a file missing
 
 
 def test_a_same_size_rewrite_with_its_old_mtime_is_validated_again(validated_lake: Path) -> None:

@@ -115,14 +115,16 @@ def test_a_file_no_entry_lists_is_deleted_a_grace_period_after_the_next_write(la
     first = write_stream_day(storage, START, {"delivery_events": events(ids[:1], START)}, {"k1"})
     orphan = "delivery_events/date=2024-01-01/part-0123456789abcdef.parquet"
     storage.write_bytes(orphan, b"written by a run killed before its entry")
+    leftover = "delivery_events/date=2024-01-01/.part-0123456789abcdef.parquet.4242.tmp"
+    storage.write_bytes(leftover, b"a killed local write's temporary file")
     foreign = "delivery_events/date=2024-01-01/part-0.parquet"  # not named by this writer
     storage.write_bytes(foreign, b"an older release's file: left alone")
     second = write_stream_day(
         storage, START, {"delivery_events": events(ids, START)}, {"k1", "k2"}, first
     )
-    assert set(second.replaced) == {orphan, first.tables["delivery_events"].file}
+    assert set(second.replaced) == {orphan, leftover, first.tables["delivery_events"].file}
     assert storage.exists(orphan)  # until the grace period has passed
     write_stream_day(storage, START, {}, second.raw_keys, second, grace=timedelta(0))
-    assert not storage.exists(orphan)
+    assert not storage.exists(orphan) and not storage.exists(leftover)
     assert storage.exists(foreign)
     assert open_lake(str(lake_path)).read_verified("delivery_events").num_rows == 3

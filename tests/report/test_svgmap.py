@@ -60,5 +60,7 @@ def test_a_wide_region_keeps_the_legend_on_the_page():
     legend = [t for t in root.iterfind("s:text", NS) if float(t.get("x")) >= right + LEGEND_GAP]
     assert [t.text for t in legend][::3] == ["road route", "city"]  # all four entries
     assert len(legend) == 4
+    height = float(root.get("height"))
     for text in legend:
         assert float(text.get("x")) + len(text.text) * CHAR_PX <= WIDTH, text.text
+        assert float(text.get("y")) + 4 <= height, text.text

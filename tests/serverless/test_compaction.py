@@ -257,7 +257,11 @@ def test_a_backlog_compacted_a_day_at_a_time_equals_one_read(aws, tmp_path, monk
     assert read_stream_entries(batched) == {}  # the earlier days' batches were not published
     aws.s3.delete_object(Bucket=aws.names.bucket, Key=bad)
     reads.clear()
+    listed = []
+    original_list = LocalStorage.list
+    monkeypatch.setattr(LocalStorage, "list", lambda s, p: listed.append(p) or original_list(s, p))
     report = compact(aws, batched, batch_bytes=1)
+    assert sorted(p for p in listed if not p.startswith("_")) == ["delivery_events", "gps_pings"]
     assert len(reads) == 2 * report.raw_objects  # checked, then read again to publish
     assert len({k.split("/")[1] for k in reads}) == 3  # three days, three batches
     for name in ("gps_pings", "delivery_events"):

@@ -113,7 +113,9 @@ def test_validate_uses_a_saved_verdict_for_the_same_content(
     opened = open_lake(str(lake_copy))
     saved_validation.save_validation(opened, failing, saved_validation.file_stats(opened))
     for module in (validate, saved_validation):
-        monkeypatch.setattr(module, "validate_lake", lambda opened: pytest.fail("validated"))
+        monkeypatch.setattr(
+            module, "validate_lake", lambda opened, stop=None: pytest.fail("validated")
+        )
     path = str(tmp_path / "wh.duckdb")
     result = run("warehouse", "load", "--lake", str(lake_copy), "--warehouse-path", path,
                  "--validate")  # fmt: skip
