@@ -208,7 +208,9 @@ def compact(
     Also adopts old-layout partitions and deletes files replaced ``grace`` ago. The new raw
     objects are read a batch of days (about ``batch_bytes`` of them) at a time, so memory stays
     bounded whatever the backlog; every object is parsed, and refused naming it, before any day
-    is published, so a backlog of more than one batch is read twice.
+    is published, so a backlog of more than one batch is read twice. (Raw objects are written
+    once and never changed; one deleted between the two reads fails the run after the batches
+    before its own were published, each of their days whole.)
     """
     report = CompactionReport()
     entries = read_stream_entries(storage)
