@@ -132,10 +132,9 @@ def write_stream_day(
     replaced = dict(previous.replaced) if previous else {}
     if present is None:
         present = [k for t in STREAM_TABLES for k in storage.list(partition_directory(t, day))]
-    unlisted = [key for key in present if _STREAM_FILE.fullmatch(key.rsplit("/", 1)[-1])]
-    for key in [info.file for info in previous.tables.values()] if previous else []:
-        replaced.setdefault(key, now)
-    for key in unlisted:  # the files written above among them stay: they are listed below
+    ours = [key for key in present if _STREAM_FILE.fullmatch(key.rsplit("/", 1)[-1])]
+    before = [info.file for info in previous.tables.values()] if previous else []
+    for key in before + ours:  # the files written above are among them: listed, so kept below
         replaced.setdefault(key, now)
     listed = {info.file for info in infos.values()}
     replaced = {f: at for f, at in replaced.items() if f and f not in listed}
