@@ -72,7 +72,7 @@ def _from_dict(document: dict) -> ValidationReport:
 
 def saved_validation(lake: Lake) -> ValidationReport | None:
     """The result saved for this exact lake content, if any: saved for the manifest in force,
-    and every file it lists has the size and modification time it had when validated."""
+    and every file it lists looks as it did (``file_stats``) when that validation started."""
     try:
         saved = json.loads(saved_result_path(lake).read_text(encoding="utf-8"))
         if saved.get("fingerprint") != fingerprint(lake):
