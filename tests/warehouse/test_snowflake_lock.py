@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -39,6 +40,32 @@ def held_by_another(target: SnowflakeTarget, heartbeat_seconds_ago: int) -> None
         "WHERE id = 1",
         [DEAD_OWNER],
     )
+
+
+@contextmanager
+def right_after_the_lock_is_read(
+    target: SnowflakeTarget,
+    connection: dict[str, Any],
+    statement: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[None]:
+    """Inside, another session runs ``statement`` right after each read of the lock's row by
+    ``target`` (the race between reading the lock and acting on it)."""
+    other = SnowflakeTarget(connection)
+    read = target.query
+
+    def query_then_statement(sql: str, params: Any = None) -> list[tuple]:
+        rows = read(sql, params)
+        if "COALESCE(owner, holder)" in sql:
+            other.execute(statement)
+        return rows
+
+    monkeypatch.setattr(target, "query", query_then_statement)
+    try:
+        yield
+    finally:
+        monkeypatch.setattr(target, "query", read)
+        other.close()
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 20.0) -> None:
@@ -135,22 +162,11 @@ def test_a_lock_released_while_it_is_examined_is_claimed_without_a_takeover_warn
 ) -> None:
     """The dead-looking holder releases normally right after its owner was read: no false alarm."""
     held_by_another(target, heartbeat_seconds_ago=LOCK_EXPIRY_SECONDS + 60)
-    other = SnowflakeTarget(snowflake_connection)
-    read = target.query
-
-    def query_then_release(sql: str, params: Any = None) -> list[tuple]:
-        rows = read(sql, params)
-        if "COALESCE(owner, holder)" in sql:
-            other.execute("UPDATE etl_lock SET holder = NULL WHERE holder = 'other'")
-        return rows
-
-    monkeypatch.setattr(target, "query", query_then_release)
-    try:
+    released = "UPDATE etl_lock SET holder = NULL WHERE holder = 'other'"
+    with right_after_the_lock_is_read(target, snowflake_connection, released, monkeypatch):
         with caplog.at_level(logging.WARNING):
             with target.lock():
-                owner = read("SELECT owner FROM etl_lock")[0][0]
-    finally:
-        other.close()
+                owner = target.query("SELECT owner FROM etl_lock")[0][0]
     assert owner != DEAD_OWNER and " pid " in owner
     assert "took over" not in caplog.text
 
@@ -257,22 +273,11 @@ def test_unlock_never_releases_a_lock_that_changed_hands_after_it_was_read(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     held_by_another(target, heartbeat_seconds_ago=LOCK_EXPIRY_SECONDS + 60)
-    other = SnowflakeTarget(snowflake_connection)
-    read = target.query
-
-    def query_then_new_load(sql: str, params: Any = None) -> list[tuple]:
-        rows = read(sql, params)
-        if "COALESCE(owner, holder)" in sql:  # a new load takes the lock right after the read
-            other.execute("UPDATE etl_lock SET holder = 'new', owner = 'bo@box pid 7' WHERE id = 1")
-        return rows
-
-    monkeypatch.setattr(target, "query", query_then_new_load)
-    try:
+    new_load = "UPDATE etl_lock SET holder = 'new', owner = 'bo@box pid 7' WHERE id = 1"
+    with right_after_the_lock_is_read(target, snowflake_connection, new_load, monkeypatch):
         with pytest.raises(DatabaseError, match="changed hands while unlocking"):
             target.unlock()
-    finally:
-        other.close()
-    assert read("SELECT holder, owner FROM etl_lock") == [("new", "bo@box pid 7")]
+    assert target.query("SELECT holder, owner FROM etl_lock") == [("new", "bo@box pid 7")]
 
 
 def test_a_load_that_lost_its_lock_commits_nothing(
