@@ -31,10 +31,10 @@ from datetime import date
 from pathlib import Path
 
 from fleetlake.lake.storage import LocalStorage
-from fleetlake.serverless.compaction import compact, read_stream_table
+from fleetlake.serverless.compaction import compact, parse_raw, read_stream_table
 from fleetlake.serverless.dynamo import from_item
 from fleetlake.serverless.local import moto_server
-from fleetlake.serverless.raw_events import list_raw_keys, read_raw
+from fleetlake.serverless.raw_events import list_raw_keys, read_raw_body
 from fleetlake.serverless.replay import final_delivery_states, lake_stream, post_stream
 from fleetlake.serverless.resources import Clients, ResourceNames
 
@@ -129,7 +129,8 @@ def load_phase(lake: Path, endpoint: str, stream: list[dict], args) -> bool:
         serve.stop()
     print(f"load: {report.summary()}")
     clients = Clients(names)
-    stored = {r["event_id"] for key in list_raw_keys(clients) for r in read_raw(clients, key)}
+    raw = parse_raw({key: read_raw_body(clients, key) for key in list_raw_keys(clients)})
+    stored = set(raw.column("event_id").to_pylist())
     s3_ok = stored == {e["event_id"] for e in stream}
     dynamo_ok = delivery_states(clients) == final_delivery_states(stream)
     print(
@@ -209,7 +210,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=500)
     args = parser.parse_args()
     lake = ensure_lake(args.lake)
-    stream = lake_stream(str(lake), days=args.days)
+    stream = lake_stream(str(lake), days=args.days).events
     load, fault = stream[: args.events], stream[args.events : args.events + args.fault_events]
     print(
         f"stream: {len(load):,} events ({len({e['event_id'] for e in load}):,} distinct), "
