@@ -47,3 +47,10 @@ class DatabaseError(FleetlakeError):
 
 class ServiceError(FleetlakeError):
     pass
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of a driver's error message (its class name when it has none): enough for
+    the one-line errors above, where the full text would spill over several lines."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import pyarrow.fs as pafs
 
-from fleetlake.errors import StorageError
+from fleetlake.errors import StorageError, first_line
 
 
 def is_s3_uri(uri: str) -> bool:
@@ -45,7 +45,7 @@ class Storage:
         except FileNotFoundError:
             raise
         except OSError as e:
-            raise StorageError(f"cannot read {self.uri}/{key}: {_first_line(e)}") from e
+            raise StorageError(f"cannot read {self.uri}/{key}: {first_line(e)}") from e
 
     def read_many(self, keys: list[str]) -> list[bytes]:
         """Read several small objects concurrently (S3 round trips dominate)."""
@@ -71,7 +71,7 @@ class Storage:
         try:
             infos = self.filesystem.get_file_info(selector)
         except OSError as e:
-            raise StorageError(f"cannot list {self.uri}/{prefix}: {_first_line(e)}") from e
+            raise StorageError(f"cannot list {self.uri}/{prefix}: {first_line(e)}") from e
         root = self.path("")
         return {i.path[len(root) :].lstrip("/"): i for i in infos if i.type == pafs.FileType.File}
 
@@ -155,13 +155,13 @@ class S3Storage(Storage):
             with self.filesystem.open_output_stream(self.path(key)) as stream:
                 stream.write(data)
         except OSError as e:
-            raise StorageError(f"cannot write {self.uri}/{key}: {_first_line(e)}") from e
+            raise StorageError(f"cannot write {self.uri}/{key}: {first_line(e)}") from e
 
     def check_bucket(self) -> None:
         try:
             info = self.filesystem.get_file_info(self.bucket)
         except OSError as e:
-            raise StorageError(f"cannot reach S3 for {self.uri}: {_first_line(e)}") from e
+            raise StorageError(f"cannot reach S3 for {self.uri}: {first_line(e)}") from e
         if info.type != pafs.FileType.Directory:
             raise StorageError(f"bucket '{self.bucket}' does not exist (lake {self.uri})")
 
@@ -202,7 +202,3 @@ def open_storage(uri: str, endpoint_url: str | None = None) -> Storage:
     if "://" in uri:
         raise StorageError(f"unsupported lake URI '{uri}' (use a local path or s3://bucket/prefix)")
     return LocalStorage(Path(uri))
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

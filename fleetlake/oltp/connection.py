@@ -37,7 +37,8 @@ def describe(dsn: str) -> str:
     return f"{user + '@' if user else ''}{host}:{port}/{dbname}"
 
 
-def _first_line(error: Exception) -> str:
+def _libpq_message(error: Exception) -> str:
+    """A psycopg error on one line, without libpq's prefixes (its detail can span lines)."""
     text = str(error).strip()
     # libpq prefixes 'connection failed: connection to server at "h", port p failed: FATAL: ...'
     text = text.split("failed: ")[-1] if "failed: " in text else text
@@ -46,7 +47,7 @@ def _first_line(error: Exception) -> str:
 
 def database_error(error: Exception, dsn: str, doing: str) -> DatabaseError:
     """Translate a psycopg error into one line naming the server (without password)."""
-    return DatabaseError(f"PostgreSQL {describe(dsn)}: {doing} failed: {_first_line(error)}")
+    return DatabaseError(f"PostgreSQL {describe(dsn)}: {doing} failed: {_libpq_message(error)}")
 
 
 def connect(dsn: str, autocommit: bool = False, connect_timeout: int = 10) -> psycopg.Connection:

@@ -188,7 +188,9 @@ def _legacy_entries(
     listing those files (no raw object compacted yet: the day's raw objects are read again)."""
     found: dict[date, dict[str, PartitionInfo]] = defaultdict(dict)
     for day, keys in sorted(files.items()):
-        for key in keys if day not in entries else ():
+        if day in entries:
+            continue
+        for key in keys:
             name, _, file = key.split("/")
             if file == "part-0.parquet":
                 data = storage.read_bytes(key)

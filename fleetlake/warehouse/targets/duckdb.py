@@ -17,7 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from fleetlake.config import Config
-from fleetlake.errors import DatabaseError
+from fleetlake.errors import DatabaseError, first_line
 from fleetlake.warehouse.targets import attempt
 
 
@@ -47,7 +47,7 @@ class DuckDBTarget:
                     f"the DuckDB warehouse {path} is in use by another process (a load running?); "
                     "retry when it has finished"
                 ) from e
-            raise DatabaseError(f"cannot open DuckDB warehouse {path}: {_first_line(e)}") from e
+            raise DatabaseError(f"cannot open DuckDB warehouse {path}: {first_line(e)}") from e
         self._staged: dict[str, pa.Table] = {}
 
     @classmethod
@@ -59,13 +59,13 @@ class DuckDBTarget:
         try:
             self.con.execute(sql, params).fetchall()
         except duckdb.Error as e:
-            raise DatabaseError(f"DuckDB warehouse: {_first_line(e)}") from e
+            raise DatabaseError(f"DuckDB warehouse: {first_line(e)}") from e
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
         try:
             return self.con.execute(sql, params).fetchall()
         except duckdb.Error as e:
-            raise DatabaseError(f"DuckDB warehouse: {_first_line(e)}") from e
+            raise DatabaseError(f"DuckDB warehouse: {first_line(e)}") from e
 
     def stage(self, name: str, table: pa.Table) -> None:
         self._staged[name] = table  # keep the Arrow buffers alive while DuckDB scans them
@@ -126,7 +126,3 @@ class DuckDBTarget:
 
     def close(self) -> None:
         self.con.close()
-
-
-def _first_line(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
