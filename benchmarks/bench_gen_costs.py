@@ -6,9 +6,10 @@
 1. One ``generate_lake`` run on one worker, timed by phase: generating the rows, encoding the
    Parquet files, writing files and directories, the rest (manifest entries, hashing); with the
    process's user and system CPU time.
-2. Encoding one block of days' partitions with the lake's options, then uncompressed: what zstd
-   costs per file when most files hold a few rows.
-3. zstd (level 1, through pyarrow) on the largest string column of a day: bytes per second.
+2. Encoding 28 days' partitions with the lake's encoder (one block), and the same files one by one
+   with pyarrow's writer and the same settings (zstd level 1, no dictionary, statistics on the
+   same columns), which the lake used before: time and bytes per file.
+3. zstd (level 1, the lake's context) on the largest string column of a day: bytes per second.
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+import zstandard
 
-from fleetlake.gen import DEFAULT_START, World, generate_days
-from fleetlake.lake import publish, storage, writer
+from fleetlake.gen import DEFAULT_START, World, generate_block
+from fleetlake.lake import parquet_file, publish, storage, writer
 from fleetlake.pipeline import generate_lake
 
 
@@ -56,8 +56,8 @@ def cpu() -> tuple[float, float]:
 def phases(sf: float, directory: Path) -> None:
     spent: Counter = Counter()
     with (
-        timed(spent, "generate rows", publish, "generate_days"),
-        timed(spent, "encode Parquet", writer, "encode_parquet"),
+        timed(spent, "generate rows", publish, "generate_block"),
+        timed(spent, "encode Parquet", publish, "encode_days"),
         timed(spent, "write files and directories", storage.LocalStorage, "write_bytes"),
     ):
         user, system = cpu()
@@ -77,35 +77,45 @@ def phases(sf: float, directory: Path) -> None:
 
 def encoding(sf: float) -> None:
     world = World(seed=42, sf=sf, start=DEFAULT_START)
-    tables = [t for day in generate_days(world, range(200, 228), 730) for t in day.values()]
-    tables = [t for t in tables if t.num_rows]
-    lake_options = writer.PARQUET_OPTIONS
-    uncompressed = dict(lake_options, compression="none", compression_level=None)
-    for label, options in (("zstd (the lake)", lake_options), ("uncompressed", uncompressed)):
+    days = range(200, 228)
+    block = generate_block(world, days, 730)
+    dates = [world.day(t) for t in days]
+    files = sum(1 for name in block.tables for n in block.counts[name] if n)
+    tables = [t for day in block.days() for t in day.values() if t.num_rows]
+
+    def lake_encoder() -> int:
+        encoded = writer.encode_days(dates, block.tables, block.counts)
+        return sum(len(data) for day in encoded for data in day.files.values())
+
+    def pyarrow_writer() -> int:
+        return sum(
+            len(parquet_file.pyarrow_file(t, writer.statistics_columns(t.schema))) for t in tables
+        )
+
+    for label, encode in (
+        ("the lake's encoder", lake_encoder),
+        ("pyarrow's writer", pyarrow_writer),
+    ):
         best, size = float("inf"), 0
         for _ in range(5):
-            began, size = time.perf_counter(), 0
-            for table in tables:
-                sink = pa.BufferOutputStream()
-                columns = writer.statistics_columns(table.schema)
-                pq.write_table(table, sink, write_statistics=columns, **options)
-                size += sink.getvalue().size
+            began = time.perf_counter()
+            size = encode()
             best = min(best, time.perf_counter() - began)
         print(
-            f"2. {len(tables)} files of 28 days, {label:<16}: {best / len(tables) * 1e3:.3f} ms "
-            f"and {size / len(tables):,.0f} bytes a file"
+            f"2. {files} files of 28 days, {label:<18}: {best / files * 1e3:.3f} ms "
+            f"and {size / files:,.0f} bytes a file"
         )
 
 
 def zstd_speed(sf: float) -> None:
     world = World(seed=42, sf=sf, start=DEFAULT_START)
-    deliveries = generate_days(world, range(200, 201), 730)[0]["deliveries"]
+    deliveries = generate_block(world, range(200, 201), 730).tables["deliveries"]
     data = deliveries.column("delivery_address").combine_chunks().buffers()[2].to_pybytes()
-    codec = pa.Codec("zstd", compression_level=writer.PARQUET_OPTIONS["compression_level"])
+    compressor = zstandard.ZstdCompressor(level=parquet_file.ZSTD_LEVEL)
     rounds = max(20, 20_000_000 // max(len(data), 1))
     began = time.perf_counter()
     for _ in range(rounds):
-        compressed = codec.compress(data)
+        compressed = compressor.compress(data)
     seconds = (time.perf_counter() - began) / rounds
     print(
         f"3. zstd level 1 on a day's delivery addresses ({len(data):,} bytes -> "

@@ -1,8 +1,8 @@
 """The pure generator: (world, day, window end) -> Arrow tables. No disk, no S3, no config.
 
-``generate_days`` (a block of consecutive days) and ``generate_day`` are the whole interface. A
-day's rows depend only on the world (seed, sf, start), the day, and — for the status columns of
-trips still under way — the end of the window.
+``generate_block`` (consecutive days as one table each), ``generate_days`` (the same, cut into
+days) and ``generate_day`` are the whole interface. A day's rows depend only on the world (seed,
+sf, start), the day, and — for the status columns of trips still under way — the end of the window.
 """
 
 from __future__ import annotations
@@ -33,9 +33,28 @@ __all__ = [
     "DEFAULT_START",
     "GENERATOR_VERSION",
     "World",
+    "Block",
+    "generate_block",
     "generate_day",
     "generate_days",
 ]
+
+
+@dataclass(frozen=True)
+class Block:
+    """Consecutive days' rows: each table holds the block's days in order, ``counts[name][i]``
+    rows of day i. Encoders take it whole (one pass over a column for every day's file)."""
+
+    tables: dict[str, pa.Table]
+    counts: dict[str, list[int]]
+
+    def days(self) -> list[dict[str, pa.Table]]:
+        """Each day's tables (zero-copy slices)."""
+        cut = {name: split_days(table, self.counts[name]) for name, table in self.tables.items()}
+        return [{name: cut[name][i] for name in cut} for i in range(len(self))]
+
+    def __len__(self) -> int:
+        return len(next(iter(self.counts.values())))
 
 
 @dataclass(frozen=True)
@@ -73,17 +92,16 @@ def _office_seconds(seed: int, name: str, changed: np.ndarray, t: int) -> np.nda
     return (uniform(seed, f"{name}.changed_at", changed + 1, t) * OFFICE_HOURS).astype(np.int64)
 
 
-def _cut(name: str, build: Callable, drawn: list) -> list[pa.Table]:
-    """Build one table for the block's per-day draws and slice it into days."""
-    counts = [len(d) for d in drawn]
-    if sum(counts) == 0:
-        return [empty_table(TABLES[name].schema)] * len(counts)
-    return split_days(build(concat_days(drawn)), counts)
+def _build(name: str, build: Callable, drawn: list) -> pa.Table:
+    """One table for the block's per-day draws."""
+    if sum(len(d) for d in drawn) == 0:
+        return empty_table(TABLES[name].schema)
+    return build(concat_days(drawn))
 
 
-def generate_days(world: World, days: range, window_end: int) -> list[dict[str, pa.Table]]:
-    """All tables' rows of each of the consecutive ``days`` (indexes from ``world.start``);
-    ``window_end`` is exclusive. Identical to generating every day alone (see ``blocks``)."""
+def generate_block(world: World, days: range, window_end: int) -> Block:
+    """All tables' rows of the consecutive ``days`` (indexes from ``world.start``); ``window_end``
+    is exclusive. Each day's rows are identical to generating that day alone (see ``blocks``)."""
     as_of = day_start_seconds(world.day(window_end))
     plans, arrivals, drawn, due = [], [], [], []
     changes: dict[str, list[EntityChanges]] = {name: [] for name in ENTITY_MODULES}
@@ -104,8 +122,15 @@ def generate_days(world: World, days: range, window_end: int) -> list[dict[str, 
         "deliveries": (lambda d: deliveries.table(world, d), drawn),
         "maintenance": (lambda m: maintenance.table(world, m), due),
     }
-    blocks = {name: _cut(name, build, parts) for name, (build, parts) in builders.items()}
-    return [{name: tables[i] for name, tables in blocks.items()} for i in range(len(days))]
+    return Block(
+        {name: _build(name, build, parts) for name, (build, parts) in builders.items()},
+        {name: [len(part) for part in parts] for name, (_, parts) in builders.items()},
+    )
+
+
+def generate_days(world: World, days: range, window_end: int) -> list[dict[str, pa.Table]]:
+    """Each of the consecutive ``days``' tables: ``generate_block`` cut into days."""
+    return generate_block(world, days, window_end).days()
 
 
 def generate_day(world: World, t: int, window_end: int) -> dict[str, pa.Table]:

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import pyarrow.compute as pc
 
-from fleetlake.gen import DEFAULT_DAYS, World, generate_days
+from fleetlake.gen import DEFAULT_DAYS, World, generate_block
 from fleetlake.gen.world import DELIVERIES_PER_TRIP
 from fleetlake.lake.manifest import DayEntry
 from fleetlake.lake.storage import open_storage
-from fleetlake.lake.writer import encode_day, publish_day
+from fleetlake.lake.writer import encode_days, publish_day
 
 
 @dataclass(frozen=True)
@@ -50,13 +50,12 @@ def run_job(job: PublishJob) -> list[DayEntry]:
     per_day = DELIVERIES_PER_TRIP * job.world.n_trips_default_window / DEFAULT_DAYS
     entries = []
     for block in consecutive_runs(job.days, max(1, int(BLOCK_DELIVERIES / per_day))):
-        days = generate_days(job.world, block, job.window_end)
+        generated = generate_block(job.world, block, job.window_end)
         # The whole block is encoded before any file is created: alternating the two cost about
         # a fifth more CPU per file (the encoder and the kernel's file code evict each other).
-        encoded = [
-            encode_day(job.world.day(t), tables) for t, tables in zip(block, days, strict=True)
-        ]
-        for t, tables, day in zip(block, days, encoded, strict=True):
+        dates = [job.world.day(t) for t in block]
+        encoded = encode_days(dates, generated.tables, generated.counts)
+        for t, tables, day in zip(block, generated.days(), encoded, strict=True):
             status = tables["trips"].column("status")
             open_trips = pc.sum(pc.equal(status, "in_progress")).as_py() or 0
             entries.append(publish_day(storage, day, end_day, open_trips, previous[t]))

@@ -110,8 +110,14 @@ class LocalStorage(Storage):
             if directory not in self._made:
                 os.makedirs(directory, exist_ok=True)
                 self._made.add(directory)
-            with open(temporary, "wb") as stream:
-                stream.write(data)
+            # os.open/os.write: Python's buffered file object costs a quarter of a small write
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            try:
+                written = 0
+                while written < len(data):
+                    written += os.write(descriptor, memoryview(data)[written:])
+            finally:
+                os.close(descriptor)
             os.replace(temporary, target)
         except OSError as e:
             raise StorageError(f"cannot write {target}: {e.strerror or e}") from e

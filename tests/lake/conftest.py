@@ -13,6 +13,17 @@ def lake_contents(uri: str, endpoint_url: str | None = None) -> dict[str, pa.Tab
     return {name: lake.read(name) for name in TABLES}
 
 
+def partition_hashes(uri: str) -> dict[tuple[str, str], str | None]:
+    """Every partition file's sha256 by (table, day), from the manifest: equal lakes have equal
+    files, whatever blocks of days each worker encoded together."""
+    lake = open_lake(uri)
+    return {
+        (name, entry.day.isoformat()): info.sha256
+        for entry in lake.manifest.days
+        for name, info in entry.tables.items()
+    }
+
+
 def assert_same_contents(a: dict[str, pa.Table], b: dict[str, pa.Table]) -> None:
     for name in TABLES:
         assert a[name].num_rows == b[name].num_rows, name

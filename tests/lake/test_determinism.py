@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 from fleetlake.pipeline import generate_lake, simulate_lake
-from tests.lake.conftest import assert_same_contents, lake_contents
+from tests.lake.conftest import assert_same_contents, lake_contents, partition_hashes
 
 
-def test_one_worker_equals_two_workers(tmp_path, tiny_contents):
+def test_one_worker_equals_two_workers(tmp_path, tiny_lake, tiny_contents):
     generate_lake(
         str(tmp_path / "one"), sf=0.01, seed=42, start=date(2024, 1, 1), days=730, workers=1
     )
     assert_same_contents(lake_contents(str(tmp_path / "one")), tiny_contents)
+    one, two = partition_hashes(str(tmp_path / "one")), partition_hashes(str(tiny_lake))
+    assert len(one) == 7 * 730 and one == two
     assert tiny_contents["trips"].num_rows == 1_000
     assert tiny_contents["deliveries"].num_rows == 4_000
     assert tiny_contents["maintenance"].num_rows == 50
@@ -34,6 +36,7 @@ def test_thirty_days_at_once_equal_thirty_runs_of_one_day(tmp_path):
         simulate_lake(day_by_day, days=1, workers=1)
     a, b = lake_contents(at_once), lake_contents(day_by_day)
     assert_same_contents(a, b)
+    assert partition_hashes(at_once) == partition_hashes(day_by_day)
     statuses = set(a["trips"].column("status").to_pylist())
     assert "in_progress" in statuses and "completed" in statuses
 

@@ -110,7 +110,7 @@ def test_validate_catches_broken_rules(tmp_path):
     import pyarrow.compute as pc
 
     from fleetlake.lake.storage import LocalStorage
-    from fleetlake.lake.writer import encode_day, publish_day
+    from fleetlake.lake.writer import encode_days, publish_day
 
     path = tmp_path / "lake"
     generate_lake(str(path), sf=0.2, seed=3, days=3, workers=1)
@@ -123,7 +123,7 @@ def test_validate_catches_broken_rules(tmp_path):
     broken_deliveries = deliveries.set_column(8, "delivery_status", status)
     broken_deliveries = pa.concat_tables([broken_deliveries, broken_deliveries.slice(0, 1)])
     tables = {"trips": broken_trips, "deliveries": broken_deliveries}
-    encoded = encode_day(entry.day, tables)
+    (encoded,) = encode_days([entry.day], tables, {n: [t.num_rows] for n, t in tables.items()})
     publish_day(LocalStorage(path), encoded, entry.window_end, entry.open_trips)
     rules = {v.rule for v in validate_lake(open_lake(str(path))).violations}
     assert {
