@@ -120,6 +120,7 @@ _EMPTY = _struct()  # an empty struct: the logical types without parameters
 class _Column:
     """How one Arrow field is stored: its schema element, and the start of its chunk metadata."""
 
+    name: str
     physical: int
     numpy_type: str | None  # PLAIN values are these little-endian numbers; None: see ``_plain``
     width: int  # FIXED_LEN_BYTE_ARRAY bytes (decimals), else 0
@@ -183,9 +184,14 @@ def _column(field: pa.Field, statistics: bool) -> _Column | None:
         (4, _I32, ZSTD),
         stop=False,
     )
-    # min/max only of integers (ids, dates, times): floats' NaN and strings' order are left out
-    statistics = statistics and physical in (INT32, INT64)
-    return _Column(physical, numpy_type, width, field.nullable, statistics, element, head)
+    if statistics and physical not in (INT32, INT64):  # floats' NaN, strings' order: not here
+        raise ValueError(
+            f"min/max statistics are written for integer, date and time columns, "
+            f"not {field.name} ({kind})"
+        )
+    return _Column(
+        field.name, physical, numpy_type, width, field.nullable, statistics, element, head
+    )
 
 
 @dataclass(frozen=True)
@@ -234,9 +240,9 @@ def _plain_strings(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     endian, then its bytes), and where each row's value starts in them, the end last."""
     n = len(array)
     if n == 0:
-        return np.zeros(0, np.uint8), np.zeros(1, np.int32)
+        return np.zeros(0, np.uint8), np.zeros(1, np.int64)
     offsets = np.frombuffer(array.buffers()[1], np.int32)[array.offset : array.offset + n + 1]
-    starts = offsets - offsets[0] + 4 * np.arange(n + 1, dtype=np.int32)
+    starts = offsets - offsets[0] + 4 * np.arange(n + 1, dtype=np.int64)
     lengths = np.diff(offsets).astype("<i4")
     if lengths.min() == lengths.max():  # codes, plates, tracking numbers: one width
         body = _bytes(array, 2)[offsets[0] : offsets[-1]]
@@ -310,6 +316,8 @@ def _pages(column: _Column, array: pa.Array, bounds: np.ndarray) -> list[tuple[t
     (definition levels, then the PLAIN values of its non-null rows) as pieces to join, and its
     statistics field (b"" if the column has none)."""
     ranges = range(len(bounds) - 1)
+    if array.null_count and not column.nullable:
+        raise ValueError(f"column {column.name} is not nullable but holds {array.null_count} nulls")
     if array.null_count:
         valid = _bits(array, 0)
         kept = np.concatenate(([0], np.cumsum(valid, dtype=np.int64)))[bounds]
@@ -433,9 +441,10 @@ def encode_ranges(
     table: pa.Table, counts: Sequence[int], statistics: frozenset[str] = frozenset()
 ) -> list[bytes | None]:
     """One Parquet file per consecutive row range of ``table``, ``counts[r]`` rows each (None
-    for an empty range); ``statistics`` names the columns that get min/max (numbers, dates and
-    times; other columns are left without). A range's file depends only on its rows, not on the
-    other ranges."""
+    for an empty range); ``statistics`` names the columns that get min/max (integers, dates,
+    times). A range's file depends only on its rows, not on the other ranges."""
+    if min(counts, default=0) < 0:
+        raise ValueError(f"a range cannot hold a negative number of rows: {min(counts)}")
     bounds = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
     if bounds[-1] != table.num_rows:
         raise ValueError(f"the ranges hold {bounds[-1]} rows, the table {table.num_rows}")

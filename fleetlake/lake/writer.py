@@ -35,10 +35,12 @@ _STREAM_FILE = re.compile(r"part-[0-9a-f]{16}\.parquet|\.part-[0-9a-f]{16}\.parq
 
 @lru_cache(maxsize=64)
 def statistics_columns(schema: pa.Schema) -> frozenset[str]:
-    """The columns whose min/max readers filter by (ids, dates, times); other columns' statistics
-    would cost more than they save on day-sized files."""
+    """The columns whose min/max readers filter by (integer ids, dates, times); other columns'
+    statistics would cost more than they save on day-sized files."""
     return frozenset(
-        f.name for f in schema if f.name.endswith("_id") or pa.types.is_temporal(f.type)
+        f.name
+        for f in schema
+        if (f.name.endswith("_id") and pa.types.is_integer(f.type)) or pa.types.is_temporal(f.type)
     )
 
 

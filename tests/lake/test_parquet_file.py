@@ -31,14 +31,16 @@ SCHEMA = pa.schema(
         ("money", pa.decimal128(10, 2)),
         ("hours", pa.decimal128(5, 2)),
         ("signed", pa.bool_()),
+        ("huge", pa.decimal128(38, 4)),
     ]
 )
 STATISTICS = frozenset({"row_id", "big_id", "day", "seen_at"})
 AT = datetime(2024, 3, 1, 8, 30, 15, 123456)
+HUGE = "1234567890123456789012345678901234.5678"  # decimal128(38, 4): 16 bytes
 ROWS = [
     # range 0: 3 rows, one null in every nullable column
-    (1, 2**40, 1.5, date(2024, 1, 1), AT, "Bogotá", "C01", "12345678.90", "999.99", True),
-    (-7, None, None, None, None, None, "C02", None, None, None),
+    (1, 2**40, 1.5, date(2024, 1, 1), AT, "Bogotá", "C01", "12345678.90", "999.99", True, HUGE),
+    (-7, None, None, None, None, None, "C02", None, None, None, None),
     (
         3,
         -(2**40),
@@ -50,26 +52,27 @@ ROWS = [
         "-0.01",
         "-999.99",
         False,
+        "-" + HUGE,
     ),
     # range 1: empty
     # range 2: 5 rows; no day and no time at all (statistics without min/max)
-    (4, 5, 2.25, None, None, "Medellín", "C04", "99999999.99", "0.00", False),
-    (5, 6, 3.0, None, None, "Cali", "C05", "-99999999.99", "1.00", True),
-    (6, 7, 4.0, None, None, "ñ" * 40, "C06", "0.00", "2.50", None),
-    (7, 8, 5.0, None, None, "Barranquilla", "C07", "1.00", "3.75", True),
-    (8, 9, 6.0, None, None, "Cartagena", "C08", "2.00", "4.00", True),
+    (4, 5, 2.25, None, None, "Medellín", "C04", "99999999.99", "0.00", False, "0.0001"),
+    (5, 6, 3.0, None, None, "Cali", "C05", "-99999999.99", "1.00", True, "-0.0001"),
+    (6, 7, 4.0, None, None, "ñ" * 40, "C06", "0.00", "2.50", None, None),
+    (7, 8, 5.0, None, None, "Barranquilla", "C07", "1.00", "3.75", True, "1.0000"),
+    (8, 9, 6.0, None, None, "Cartagena", "C08", "2.00", "4.00", True, "2.0000"),
     # range 3: 4 rows, no nulls
-    (9, 10, 7.0, date(2025, 6, 30), AT, "a", "C09", "3.00", "5.00", False),
-    (10, 11, 8.0, date(2025, 7, 1), AT, "bb", "C10", "4.00", "6.00", True),
-    (11, 12, 9.0, date(2025, 7, 2), AT, "ccc", "C11", "5.00", "7.00", True),
-    (12, 13, 10.0, date(2025, 7, 3), AT, "dddd", "C12", "6.00", "8.00", False),
+    (9, 10, 7.0, date(2025, 6, 30), AT, "a", "C09", "3.00", "5.00", False, "3.0000"),
+    (10, 11, 8.0, date(2025, 7, 1), AT, "bb", "C10", "4.00", "6.00", True, "4.0000"),
+    (11, 12, 9.0, date(2025, 7, 2), AT, "ccc", "C11", "5.00", "7.00", True, "5.0000"),
+    (12, 13, 10.0, date(2025, 7, 3), AT, "dddd", "C12", "6.00", "8.00", False, "6.0000"),
 ]
 COUNTS = [3, 0, 5, 4]
 
 
 def sample() -> pa.Table:
     columns = list(zip(*ROWS, strict=True))
-    decimal = {"money", "hours"}
+    decimal = {"money", "hours", "huge"}
     return pa.table(
         [
             pa.array(
@@ -79,6 +82,13 @@ def sample() -> pa.Table:
         ],
         schema=SCHEMA,
     )
+
+
+def leaf_statistics(data: bytes) -> dict[str, pq.Statistics | None]:
+    """Each leaf column's statistics by its path (the waypoints list has two leaves)."""
+    group = pq.ParquetFile(io.BytesIO(data)).metadata.row_group(0)
+    columns = [group.column(i) for i in range(group.num_columns)]
+    return {c.path_in_schema: c.statistics for c in columns}
 
 
 def read(data: bytes) -> pa.Table:
@@ -135,6 +145,15 @@ def test_statistics_are_pyarrows_on_the_columns_asked_for():
             assert mine.null_count == theirs.null_count, (r, field.name)
             if theirs.has_min_max:
                 assert (mine.min, mine.max) == (theirs.min, theirs.max), (r, field.name)
+    for data in filter(None, files):  # fields readers take on trust
+        group = pq.ParquetFile(io.BytesIO(data)).metadata.row_group(0)
+        chunks = [group.column(i) for i in range(group.num_columns)]
+        assert group.total_byte_size == sum(c.total_uncompressed_size for c in chunks)
+        assert all(c.file_offset == c.data_page_offset for c in chunks)
+        assert chunks[0].data_page_offset == 4  # right after "PAR1"
+        assert [set(c.encodings) for c in chunks] == [
+            {"PLAIN", "RLE"} if f.nullable else {"PLAIN"} for f in SCHEMA
+        ]
     day_and_time = pq.ParquetFile(io.BytesIO(files[2])).metadata.row_group(0)
     assert not day_and_time.column(3).statistics.has_min_max  # range 2 has no day at all
     assert day_and_time.column(3).statistics.null_count == 5
@@ -195,14 +214,26 @@ def test_every_lake_table_is_read_as_pyarrow_would_write_it():
         statistics = statistics_columns(table.schema)
         data = encode_table(table, statistics)
         writers.add((name, pq.ParquetFile(io.BytesIO(data)).metadata.created_by))
+        reference = pyarrow_file(table, statistics)
         assert read(data).equals(table), name
-        assert read(data).schema.equals(read(pyarrow_file(table, statistics)).schema), name
+        assert read(data).schema.equals(read(reference).schema), name
+        ours, theirs = leaf_statistics(data), leaf_statistics(reference)
+        for column, found in ours.items():
+            if column in statistics:
+                expected = theirs[column]
+                assert (found.min, found.max, found.null_count) == (
+                    expected.min,
+                    expected.max,
+                    expected.null_count,
+                ), (name, column)
+            else:
+                assert found is None or not found.has_min_max, (name, column)
     # the routes' nested waypoints go through pyarrow's writer; every other table through ours
     assert {name for name, writer in writers if writer == CREATED_BY} == set(tables) - {"routes"}
 
 
-def test_large_pages_and_offsets():
-    """Sizes past 2 MiB take the footer's longest number encodings."""
+def test_a_page_past_two_mebibytes():
+    """A page's size past 2 MiB takes the footer's longest number encoding."""
     n = 120_000
     words = pa.array([f"address {i:07d} Bogotá" for i in range(n)])
     table = pa.table(
@@ -214,6 +245,17 @@ def test_large_pages_and_offsets():
     assert (statistics.min, statistics.max) == (0, n - 1)
 
 
-def test_ranges_must_cover_the_table():
+def test_what_cannot_be_written_is_refused():
+    table = sample()
     with pytest.raises(ValueError, match="the ranges hold 11 rows, the table 12"):
-        encode_ranges(sample(), [3, 8])
+        encode_ranges(table, [3, 8])
+    with pytest.raises(ValueError, match="negative number of rows: -2"):
+        encode_ranges(table, [14, -2])
+    with pytest.raises(ValueError, match="not name"):
+        encode_table(table, frozenset({"name"}))
+    # a schema may declare a column non-nullable that the rows break: pyarrow's writer refused
+    # such a table, and a file of it would not read back
+    codes = table.column("code").to_pylist()
+    broken = table.set_column(6, SCHEMA.field("code"), pa.array([None] + codes[1:], pa.string()))
+    with pytest.raises(ValueError, match="column code is not nullable but holds 1 nulls"):
+        encode_table(broken)
