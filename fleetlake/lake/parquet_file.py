@@ -66,12 +66,23 @@ def _varint(n: int) -> bytes:
 
 def _zigzag(n: int) -> bytes:
     """A Thrift i32 or i64."""
+    if 0 <= n < _SMALL_SIZE:
+        return _SMALL[n]
     return _varint(n << 1 if n >= 0 else (-n << 1) - 1)
+
+
+_SMALL_SIZE = 1 << 13  # most sizes and offsets of a day's file: looked up, not computed
+_SMALL = [_varint(n << 1) for n in range(_SMALL_SIZE)]
 
 
 def _field(delta: int, kind: int) -> bytes:
     """A field header, ``delta`` (1-15) after the previous field's id."""
     return bytes((delta << 4 | kind,))
+
+
+def _list_header(size: int, element: int) -> bytes:
+    """A list's size and element type."""
+    return bytes((size << 4 | element,)) if size < 15 else bytes((0xF0 | element,)) + _varint(size)
 
 
 def _struct(*fields: tuple[int, int, object], last: int = 0, stop: bool = True) -> bytes:
@@ -102,10 +113,7 @@ def _struct(*fields: tuple[int, int, object], last: int = 0, stop: bool = True) 
             out += value
         elif kind == _LIST:
             element, items = value
-            if len(items) < 15:
-                out += bytes((len(items) << 4 | element,))
-            else:
-                out += bytes((0xF0 | element,)) + _varint(len(items))
+            out += _list_header(len(items), element)
             for item in items:
                 out += _zigzag(item) if element in (_I32, _I64) else item
     if stop:
@@ -357,6 +365,9 @@ _DATA_PAGE_HEADER = _field(2, _STRUCT) + _NEXT_I32  # field 5, then its num_valu
 _DATA_PAGE_END = _struct((2, _I32, PLAIN), (3, _I32, RLE), (4, _I32, RLE), last=1) + b"\0"
 _CHUNK_OFFSET, _CHUNK_METADATA = _field(2, _I64), _field(1, _STRUCT)
 _FILE_VERSION = _struct((1, _I32, 2), stop=False)
+_ROW_GROUPS = _field(1, _LIST) + _list_header(1, _STRUCT)
+_COLUMNS = _field(1, _LIST)
+_CREATED_BY = _struct((6, _BINARY, CREATED_BY), last=4, stop=False)
 
 _compressors = threading.local()
 
@@ -378,46 +389,58 @@ def _file(layout: _Layout, pages: list[tuple[tuple, bytes]], rows: int) -> bytes
     for column, (pieces, statistics) in zip(layout.columns, pages, strict=True):
         page = b"".join(pieces)
         compressed = compress(page)
+        size, compressed_size = len(page), len(compressed)
         header = b"".join(
             (
                 _PAGE_START,
-                _zigzag(len(page)),
+                _zigzag(size),
                 _NEXT_I32,
-                _zigzag(len(compressed)),
+                _zigzag(compressed_size),
                 _DATA_PAGE_HEADER,
                 count,
                 _DATA_PAGE_END,
             )
         )
         offset = _zigzag(position)
-        metadata = (
-            column.metadata_head,
+        chunk = (
+            _CHUNK_OFFSET,  # ColumnChunk 2: file_offset
+            offset,
+            _CHUNK_METADATA,  # 3: meta_data, a ColumnMetaData
+            column.metadata_head,  # its fields 1-4
             _NEXT_I64,  # 5: num_values
             count,
             _NEXT_I64,  # 6: total_uncompressed_size
-            _zigzag(len(header) + len(page)),
+            _zigzag(len(header) + size),
             _NEXT_I64,  # 7: total_compressed_size
-            _zigzag(len(header) + len(compressed)),
+            _zigzag(len(header) + compressed_size),
             _SECOND_NEXT_I64,  # 9: data_page_offset
             offset,
             statistics,  # 12
-            b"\0",
+            b"\0\0",  # the ends of ColumnMetaData and ColumnChunk
         )
-        # ColumnChunk{2: file_offset, 3: meta_data}
-        chunks.append(b"".join((_CHUNK_OFFSET, offset, _CHUNK_METADATA, *metadata, b"\0")))
+        chunks.append(b"".join(chunk))
         parts += (header, compressed)
-        position += len(header) + len(compressed)
-        total += len(header) + len(page)
-    row_group = _struct((1, _LIST, (_STRUCT, chunks)), (2, _I64, total), (3, _I64, rows))
-    rest = _struct(
-        (3, _I64, rows),
-        (4, _LIST, (_STRUCT, [row_group])),
-        (6, _BINARY, CREATED_BY),
-        last=2,
-        stop=False,
+        position += len(header) + compressed_size
+        total += len(header) + size
+    footer = (
+        _FILE_VERSION,
+        layout.schema,
+        _NEXT_I64,  # 3: num_rows
+        count,
+        _ROW_GROUPS,  # 4: one RowGroup
+        _COLUMNS,  # its 1: columns
+        _list_header(len(chunks), _STRUCT),
+        *chunks,
+        _NEXT_I64,  # 2: total_byte_size
+        _zigzag(total),
+        _NEXT_I64,  # 3: num_rows
+        count,
+        b"\0",  # the RowGroup's end
+        _CREATED_BY,  # 6
+        layout.column_orders,  # 7, and the end
     )
-    footer = b"".join((_FILE_VERSION, layout.schema, rest, layout.column_orders))
-    parts += (footer, struct.pack("<i", len(footer)), MAGIC)
+    data = b"".join(footer)
+    parts += (data, struct.pack("<i", len(data)), MAGIC)
     return b"".join(parts)
 
 
