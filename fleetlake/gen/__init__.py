@@ -43,7 +43,7 @@ __all__ = [
 @dataclass(frozen=True)
 class Block:
     """Consecutive days' rows: each table holds the block's days in order, ``counts[name][i]``
-    rows of day i. Encoders take it whole (one pass over a column for every day's file)."""
+    rows of day i (the lake's writer encodes each column once for all the days' files)."""
 
     tables: dict[str, pa.Table]
     counts: dict[str, list[int]]

@@ -139,7 +139,8 @@ class _Column:
 
     @property
     def itemsize(self) -> int:
-        return np.dtype(self.numpy_type).itemsize
+        """Bytes per value of a numeric column ("<i4" -> 4)."""
+        return int(self.numpy_type[2:])
 
 
 def _decimal_bytes(precision: int) -> int:
@@ -301,21 +302,26 @@ def _levels(valid: np.ndarray) -> bytes:
     return struct.pack("<i", len(runs)) + runs
 
 
-# Statistics{3: null_count, 5: max_value, 6: min_value} as ColumnMetaData field 12 (after 9)
-_STATISTICS, _MAX_VALUE, _MIN_VALUE = (
-    _field(3, _STRUCT) + _field(3, _I64),
-    _field(2, _BINARY),
+# ColumnMetaData field 12 (after field 9): Statistics{1: max, 2: min (the deprecated pair, for
+# older readers; right for signed integers), 3: null_count, 5: max_value, 6: min_value, 7 and 8:
+# both exact}, as pyarrow writes them
+_STATISTICS = _field(3, _STRUCT)
+_NULL_COUNT_FIRST, _NEXT_BINARY, _SECOND_NEXT_BINARY = (
+    _field(3, _I64),
     _field(1, _BINARY),
+    _field(2, _BINARY),
 )
+_BOTH_EXACT = _field(1, _TRUE) + _field(1, _TRUE) + b"\0"
 
 
 def _statistics(nulls: int, extremes: tuple[bytes, bytes] | None) -> bytes:
     if extremes is None:  # no value in the page: the null count only
-        return b"".join((_STATISTICS, _zigzag(nulls), b"\0"))
-    high, low = extremes
-    size = _varint(len(high))
+        return b"".join((_STATISTICS, _NULL_COUNT_FIRST, _zigzag(nulls), b"\0"))
+    size = _varint(len(extremes[0]))
+    high, low = size + extremes[0], size + extremes[1]
     return b"".join(
-        (_STATISTICS, _zigzag(nulls), _MAX_VALUE, size, high, _MIN_VALUE, size, low, b"\0")
+        (_STATISTICS, _NEXT_BINARY, high, _NEXT_BINARY, low, _NEXT_I64, _zigzag(nulls))
+        + (_SECOND_NEXT_BINARY, high, _NEXT_BINARY, low, _BOTH_EXACT)
     )
 
 

@@ -7,6 +7,7 @@ completes. Both also hand out a pyarrow filesystem, so datasets, DuckDB and pola
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -113,13 +114,15 @@ class LocalStorage(Storage):
             # os.open/os.write: Python's buffered file object costs a quarter of a small write
             descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
             try:
-                written = 0
-                while written < len(data):
-                    written += os.write(descriptor, memoryview(data)[written:])
+                view, written = memoryview(data), 0
+                while written < len(view):
+                    written += os.write(descriptor, view[written:])
             finally:
                 os.close(descriptor)
             os.replace(temporary, target)
         except OSError as e:
+            with contextlib.suppress(OSError):  # a full disk leaves no temporary file behind
+                os.unlink(temporary)
             raise StorageError(f"cannot write {target}: {e.strerror or e}") from e
 
     def stats(self, prefix: str) -> dict[str, tuple[int, ...]]:

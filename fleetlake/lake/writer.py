@@ -74,6 +74,9 @@ def encode_days(
         name: encode_ranges(table, counts[name], statistics_columns(table.schema))
         for name, table in tables.items()
     }
+    for name, day_counts in counts.items():
+        if len(day_counts) != len(days):
+            raise ValueError(f"{len(days)} days, but {len(day_counts)} row counts for {name}")
     encoded = []
     for i, day in enumerate(days):
         infos: dict[str, PartitionInfo] = {}

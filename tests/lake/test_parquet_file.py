@@ -259,3 +259,15 @@ def test_what_cannot_be_written_is_refused():
     broken = table.set_column(6, SCHEMA.field("code"), pa.array([None] + codes[1:], pa.string()))
     with pytest.raises(ValueError, match="column code is not nullable but holds 1 nulls"):
         encode_table(broken)
+
+
+def test_statistics_carry_what_older_readers_use():
+    """Like pyarrow's writer, the encoder also fills the deprecated min/max pair and the
+    exactness flags: the two files' Statistics structs are the same bytes."""
+    table = pa.table({"trip_id": pa.array([3, -5, None], pa.int32())})
+    ours = encode_table(table, frozenset({"trip_id"}))
+    theirs = pyarrow_file(table, frozenset({"trip_id"}))
+    deprecated_pair = bytes.fromhex("1804030000001804fbffffff")  # 1: max 3, 2: min -5
+    struct_of = {data: data[data.index(deprecated_pair) :][:29] for data in (ours, theirs)}
+    assert struct_of[ours] == struct_of[theirs]
+    assert struct_of[ours].endswith(bytes.fromhex("111100"))  # 7, 8: exact; the end
