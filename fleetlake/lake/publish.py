@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from fleetlake.gen import DEFAULT_DAYS, World, generate_block
@@ -55,8 +57,14 @@ def run_job(job: PublishJob) -> list[DayEntry]:
         # a fifth more CPU per file (the encoder and the kernel's file code evict each other).
         dates = [job.world.day(t) for t in block]
         encoded = encode_days(dates, generated.tables, generated.counts)
-        for t, tables, day in zip(block, generated.days(), encoded, strict=True):
-            status = tables["trips"].column("status")
-            open_trips = pc.sum(pc.equal(status, "in_progress")).as_py() or 0
-            entries.append(publish_day(storage, day, end_day, open_trips, previous[t]))
+        still_open = open_trips(generated.tables["trips"], generated.counts["trips"])
+        for t, day, trips_open in zip(block, encoded, still_open, strict=True):
+            entries.append(publish_day(storage, day, end_day, trips_open, previous[t]))
     return entries
+
+
+def open_trips(trips: pa.Table, counts: list[int]) -> list[int]:
+    """Each day's trips still under way, from a block's trips table (``counts`` rows a day)."""
+    under_way = pc.equal(trips.column("status"), "in_progress").fill_null(False)
+    running = np.concatenate(([0], np.cumsum(under_way.to_numpy(), dtype=np.int64)))
+    return np.diff(running[np.cumsum([0, *counts])]).tolist()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+from fleetlake.lake import open_lake
 from fleetlake.pipeline import generate_lake, simulate_lake
 from tests.lake.conftest import assert_same_contents, lake_contents, partition_hashes
 
@@ -44,6 +45,11 @@ def test_thirty_days_at_once_equal_thirty_runs_of_one_day(tmp_path):
 def test_simulate_rewrites_only_the_days_still_in_progress(tmp_path):
     path = str(tmp_path / "lake")
     generate_lake(path, sf=0.2, seed=5, days=20, workers=1)
+    lake = open_lake(path)
+    for entry in lake.manifest.days:  # what decides which days a longer window rewrites
+        trips = lake.read("trips", entry.day, entry.day + timedelta(days=1))
+        assert entry.open_trips == trips.column("status").to_pylist().count("in_progress")
+    assert sum(entry.open_trips > 0 for entry in lake.manifest.days) >= 1
     result = simulate_lake(path, days=3, workers=1)
     assert 3 <= result.days_written <= 6  # 3 new days plus the trailing days with open trips
     assert result.end == date(2024, 1, 24)
