@@ -176,6 +176,11 @@ def _column(field: pa.Field, statistics: bool) -> _Column | None:
         logical = _struct((5, _STRUCT, _struct((1, _I32, scale), (2, _I32, precision))))
     else:
         return None
+    if statistics and physical not in (INT32, INT64):  # floats' NaN, strings' order: not here
+        raise ValueError(
+            f"min/max statistics are written for integer, date and time columns, "
+            f"not {field.name} ({kind})"
+        )
     element = _struct(
         (1, _I32, physical),
         (2, _I32, width or None),
@@ -193,11 +198,6 @@ def _column(field: pa.Field, statistics: bool) -> _Column | None:
         (4, _I32, ZSTD),
         stop=False,
     )
-    if statistics and physical not in (INT32, INT64):  # floats' NaN, strings' order: not here
-        raise ValueError(
-            f"min/max statistics are written for integer, date and time columns, "
-            f"not {field.name} ({kind})"
-        )
     return _Column(
         field.name, physical, numpy_type, width, field.nullable, statistics, element, head
     )

@@ -70,13 +70,13 @@ def encode_days(
 ) -> list[EncodedDay]:
     """Consecutive days' partitions from tables that hold the days in order, ``counts[name][i]``
     rows of day i: each column is encoded once for all the days' files."""
+    for name, day_counts in counts.items():
+        if len(day_counts) != len(days):
+            raise ValueError(f"{len(days)} days, but {len(day_counts)} row counts for {name}")
     files = {
         name: encode_ranges(table, counts[name], statistics_columns(table.schema))
         for name, table in tables.items()
     }
-    for name, day_counts in counts.items():
-        if len(day_counts) != len(days):
-            raise ValueError(f"{len(days)} days, but {len(day_counts)} row counts for {name}")
     encoded = []
     for i, day in enumerate(days):
         infos: dict[str, PartitionInfo] = {}
