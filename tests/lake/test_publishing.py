@@ -182,17 +182,24 @@ def test_unwritable_path_is_a_clear_error(tmp_path):
         generate_lake(str(blocker / "lake"), sf=0.01, days=1)
 
 
-def test_a_failed_write_leaves_the_old_file_and_no_temporary_one(tmp_path):
+def test_a_disk_full_write_keeps_the_old_file_and_leaves_no_temporary_one(tmp_path, monkeypatch):
+    import errno
+    import os
+
     from fleetlake.lake.storage import LocalStorage
 
     storage = LocalStorage(tmp_path)
-    storage.write_bytes("trips/date=2024-01-01/part-0.parquet", b"old")
-    (tmp_path / "trips/date=2024-01-01/part-1.parquet").mkdir()  # the rename cannot replace it
-    with pytest.raises(StorageError, match="cannot write .*part-1.parquet"):
-        storage.write_bytes("trips/date=2024-01-01/part-1.parquet", b"new")
-    names = sorted(p.name for p in (tmp_path / "trips/date=2024-01-01").iterdir())
-    assert names == ["part-0.parquet", "part-1.parquet"]  # no .part-1.parquet.<pid>.tmp
-    assert (tmp_path / "trips/date=2024-01-01/part-0.parquet").read_bytes() == b"old"
+    key = "trips/date=2024-01-01/part-0.parquet"
+    storage.write_bytes(key, b"old")
+
+    def full(descriptor, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(StorageError, match="cannot write .*part-0.parquet: No space left"):
+        storage.write_bytes(key, b"new")
+    assert [p.name for p in (tmp_path / "trips/date=2024-01-01").iterdir()] == ["part-0.parquet"]
+    assert (tmp_path / key).read_bytes() == b"old"
 
 
 def test_current_state_is_the_latest_version_per_id_as_of_a_time(small_lake):
