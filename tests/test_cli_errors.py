@@ -75,3 +75,19 @@ def test_every_command_has_help():
     for name, command in main.commands.items():
         result = run(name, "--help")
         assert result.exit_code == 0 and command.help.split("\n")[0][:20] in result.output
+
+
+def test_a_lake_of_another_generator_version_is_refused_untouched(tmp_path):
+    """Another generator version draws other rows: continuing its lake would mix the two."""
+    import json
+
+    lake = tmp_path / "lake"
+    assert run("gen", "--sf", "0.01", "--days", "3", "--lake", str(lake)).exit_code == 0
+    info = json.loads((lake / "_lake.json").read_text())
+    (lake / "_lake.json").write_text(json.dumps(info | {"generator_version": "1"}))
+    before = {p: p.read_bytes() for p in lake.rglob("*") if p.is_file()}
+    for args in (["simulate", "--days", "1"], ["gen", "--sf", "0.01", "--days", "4"]):
+        result = run(*args, "--lake", str(lake))
+        assert result.exit_code == 1, result.output
+        assert "generated with generator_version=1, not 2; use a new lake path" in result.output
+    assert {p: p.read_bytes() for p in lake.rglob("*") if p.is_file()} == before

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -59,72 +60,70 @@ class Block:
 
 @dataclass(frozen=True)
 class EntityChanges:
-    """Rows of an entity change log for one day (or a block): who, as of which day, stamped when."""
+    """Rows of an entity change log for a block of days: who, as of which day, stamped when."""
 
     idx: np.ndarray  # 0-based entity index
-    state: np.ndarray  # what changes, one row per entity row (see each module's ``state``)
+    state: np.ndarray  # what changes, one row per entity row (see each module's ``states``)
     seconds: np.ndarray  # updated_at, seconds since 1970
+    day_row: np.ndarray  # the row's day, from 0 for the block's first
 
     def __len__(self) -> int:
         return len(self.idx)
 
 
-def _entity_changes(world: World, name: str, t: int) -> EntityChanges:
-    module = ENTITY_MODULES[name]
-    day_start = day_start_seconds(world.day(t))
-    mask = module.changed_on(world, t)  # one flag per entity
-    changed = np.flatnonzero(mask)
-    at = day_start + OFFICE_OPENS + _office_seconds(world.seed, name, changed, t)
-    changes = EntityChanges(changed, module.state(world, changed, t), at)
-    if t > 0:
+def _entity_changes(world: World, name: str, days: range) -> EntityChanges:
+    """The change log of the days, by day then entity: each entity whose state differs from the
+    day before, stamped in office hours; day 0 opens with a snapshot of every entity."""
+    state = ENTITY_MODULES[name].states(world, range(days.start - 1, days.stop))
+    day_row, changed = np.nonzero((state[1:] != state[:-1]).any(axis=2))
+    t = days.start + day_row
+    day_start = np.array([day_start_seconds(world.day(d)) for d in days], dtype=np.int64)
+    at = day_start[day_row] + OFFICE_OPENS + _office_seconds(world.seed, name, changed, t)
+    changes = EntityChanges(changed, state[day_row + 1, changed], at, day_row)
+    if days.start > 0:
         return changes
     # day 0 opens with a snapshot of every entity as it stood when the history starts
-    n = len(mask)
-    everyone = np.arange(n)
-    snapshot = EntityChanges(everyone, module.state(world, everyone, -1), np.full(n, day_start))
+    n = state.shape[1]
+    zeros = np.zeros(n, dtype=np.int64)
+    snapshot = EntityChanges(np.arange(n), state[0], zeros + day_start[0], zeros)
     return concat_days([snapshot, changes])
 
 
-def _office_seconds(seed: int, name: str, changed: np.ndarray, t: int) -> np.ndarray:
-    """When in office hours each of ``changed`` changes on day t (most days change nobody)."""
-    if len(changed) == 0:
-        return np.zeros(0, dtype=np.int64)
+def _office_seconds(seed: int, name: str, changed: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """When in office hours each of ``changed`` changes on its day t."""
     return (uniform(seed, f"{name}.changed_at", changed + 1, t) * OFFICE_HOURS).astype(np.int64)
 
 
-def _build(name: str, build: Callable, drawn: list) -> pa.Table:
-    """One table for the block's per-day draws."""
-    if sum(len(d) for d in drawn) == 0:
-        return empty_table(TABLES[name].schema)
-    return build(concat_days(drawn))
+def _table(name: str, rows: int, build: Callable[[], pa.Table]) -> pa.Table:
+    return build() if rows else empty_table(TABLES[name].schema)
 
 
 def generate_block(world: World, days: range, window_end: int) -> Block:
     """All tables' rows of the consecutive ``days`` (indexes from ``world.start``); ``window_end``
     is exclusive. Each day's rows are identical to generating that day alone (see ``blocks``)."""
+    if days.step != 1 or not days:
+        raise ValueError(f"a block is one or more consecutive days, not {days}")
     as_of = day_start_seconds(world.day(window_end))
-    plans, arrivals, drawn, due = [], [], [], []
-    changes: dict[str, list[EntityChanges]] = {name: [] for name in ENTITY_MODULES}
-    for t in days:
-        plan = trips.plan(world, t)
-        delivery_draws, arrival = deliveries.draw(world, t, plan, as_of)
-        plans.append(plan)
-        arrivals.append(arrival)
-        drawn.append(delivery_draws)
-        for name, found in changes.items():
-            found.append(_entity_changes(world, name, t))
-        due.append(maintenance.due(world, t))
-    builders = {
-        name: (lambda c, m=ENTITY_MODULES[name]: m.rows(world, c.idx, c.state, c.seconds), found)
-        for name, found in changes.items()
+    changes = {name: _entity_changes(world, name, days) for name in ENTITY_MODULES}
+    plan = trips.plan(world, days)
+    drawn, arrival = deliveries.draw(world, days, plan, as_of)
+    due = maintenance.due(world, days)
+    tables = {
+        name: _table(name, len(c), partial(module.rows, world, c.idx, c.state, c.seconds))
+        for (name, module), c in zip(ENTITY_MODULES.items(), changes.values(), strict=True)
     } | {
-        "trips": (lambda p: trips.table(p, np.concatenate(arrivals), as_of), plans),
-        "deliveries": (lambda d: deliveries.table(world, d), drawn),
-        "maintenance": (lambda m: maintenance.table(world, m), due),
+        "trips": _table("trips", len(plan), partial(trips.table, plan, arrival, as_of)),
+        "deliveries": _table("deliveries", len(drawn), partial(deliveries.table, world, drawn)),
+        "maintenance": _table("maintenance", len(due), partial(maintenance.table, world, due)),
+    }
+    day_rows = {name: c.day_row for name, c in changes.items()} | {
+        "trips": plan.day_row,
+        "deliveries": np.repeat(plan.day_row, plan.deliveries),
+        "maintenance": due.day - days.start,
     }
     return Block(
-        {name: _build(name, build, parts) for name, (build, parts) in builders.items()},
-        {name: [len(part) for part in parts] for name, (_, parts) in builders.items()},
+        tables,
+        {name: np.bincount(rows, minlength=len(days)).tolist() for name, rows in day_rows.items()},
     )
 
 

@@ -1,8 +1,10 @@
 """Building a block of consecutive days at once, with the exact rows of generating each day alone.
 
-Every draw stays per day (its own random stream, in the same order); only the Arrow columns are
-built once per block and then sliced into days. Per-day Arrow calls on a few hundred rows cost more
-than the rows themselves, so this is where the generator's time goes down.
+Every day's random numbers still come from its own streams, a fixed number per row
+(``streams.day_uniforms``), and every entity's state is a function of the day; so the numpy work
+runs once per block on (day x entity) arrays, and the Arrow columns are built once and then sliced
+into days. Per-day calls on a few hundred rows cost more than the rows themselves, so this is where
+the generator's time goes down.
 """
 
 from __future__ import annotations

@@ -125,26 +125,28 @@ def addresses(world: World, idx: np.ndarray, version: np.ndarray) -> pa.Array:
     return book.take(pa.array(version * len(c.ids) + idx))
 
 
-@lru_cache(maxsize=4)
-def versions_on(world: World, t: int) -> np.ndarray:
-    """How many times every customer has moved by the end of day t (cached: used several times)."""
-    return clientele(world).moves.version_on(t)
-
-
 @lru_cache(maxsize=2)
-def cities_on(world: World, t: int) -> np.ndarray:
-    """City index (schema.CITIES, as int8) of every customer at the end of day t."""
-    return clientele(world).cities(versions_on(world, t))
+def _moves(world: World, days: range) -> np.ndarray:
+    """How many times every customer has moved by the end of each of the consecutive ``days``
+    (rows; cached: the change log and the deliveries both ask)."""
+    return clientele(world).moves.versions_over(days)
 
 
-def changed_on(world: World, t: int) -> np.ndarray:
-    """Customers who move on day t."""
-    return versions_on(world, t) != versions_on(world, t - 1)
+def homes(world: World, days: range) -> tuple[np.ndarray, np.ndarray]:
+    """(moves so far, city index as int8) of every customer at the end of each of the consecutive
+    ``days`` (rows): the change log's answer for the days and the day before, without that day."""
+    c = clientele(world)
+    versions = _moves(world, range(days.start - 1, days.stop))[1:]
+    cities = np.repeat(c.cities(versions[0])[None, :], len(days), axis=0)
+    moved = np.flatnonzero(versions[-1] != versions[0])
+    cities[:, moved] = c.city_of_version(versions[:, moved], moved)
+    return versions, cities
 
 
-def state(world: World, idx: np.ndarray, t: int) -> np.ndarray:
-    """What changes of customers ``idx`` (0-based) at the end of day t: (moves so far,) per row."""
-    return versions_on(world, t)[idx, None]
+def states(world: World, days: range) -> np.ndarray:
+    """What changes of every customer at the end of each of the consecutive ``days``: (moves so
+    far,) per customer."""
+    return _moves(world, days)[..., None]
 
 
 def rows(world: World, idx: np.ndarray, state: np.ndarray, seconds: np.ndarray) -> pa.Table:

@@ -1,4 +1,4 @@
-"""Deliveries of one day's trips, and the trips' actual arrival times that follow from them.
+"""Deliveries of consecutive days' trips, and the trips' actual arrival times that follow from them.
 
 Each trip drops 2-6 packages in its destination city, 20 minutes apart, the last one planned at the
 trip's estimated arrival; the trip itself takes 0.85-1.3 x the estimate. About 90 % of
@@ -15,10 +15,10 @@ import numpy as np
 import pyarrow as pa
 
 from fleetlake.gen.columns import decimal_from_cents, padded, pick, timestamps
-from fleetlake.gen.customers import addresses, cities_on, clientele, versions_on
+from fleetlake.gen.customers import addresses, clientele, homes
 from fleetlake.gen.geography import ROUTES
 from fleetlake.gen.routes import ESTIMATED_HOURS
-from fleetlake.gen.streams import day_rng
+from fleetlake.gen.streams import box_muller, day_uniforms, pick_in_groups
 from fleetlake.gen.trips import TripPlan, status
 from fleetlake.gen.world import DELIVERIES_PER_TRIP, World
 from fleetlake.schema import CITIES, DELIVERIES, DELIVERY_STATUSES
@@ -29,6 +29,9 @@ SIGNED_SHARE = 0.95
 DROP_INTERVAL_SECONDS = 1200
 DESTINATION_CITY = np.array([CITIES.index(r.destination) for r in ROUTES])
 DELIVERED, PENDING, IN_TRANSIT, FAILED, CANCELLED = range(5)
+# Each delivery's draws from its day's stream, in this order (see ``streams.day_uniforms``).
+DRAWS = 8
+U_LATE, U_OFFSET, U_FAILED, U_SIGNED, U_SHAPE, U_SHAPE2, U_FILL, U_CUSTOMER = range(DRAWS)
 
 
 @dataclass(frozen=True)
@@ -49,45 +52,38 @@ class DeliveryDraws:
         return len(self.trip_id)
 
 
-def draw(world: World, t: int, plan: TripPlan, as_of: int) -> tuple[DeliveryDraws, np.ndarray]:
-    """(deliveries, arrival second of every trip) for day t's plan."""
-    rng = day_rng(world.seed, "deliveries", world.day(t))
+def draw(world: World, days: range, plan: TripPlan, as_of: int) -> tuple[DeliveryDraws, np.ndarray]:
+    """(deliveries, arrival second of every trip) for the plan of the consecutive ``days``."""
     n, counts = len(plan), plan.deliveries
     m = int(counts.sum())
     trip = np.repeat(np.arange(n), counts)
     first_of_trip = np.cumsum(counts) - counts
     position = np.arange(m) - np.repeat(first_of_trip, counts)
+    dates = [world.day(t) for t in days]
+    u = day_uniforms(world.seed, "deliveries", dates, DELIVERIES_PER_TRIP * plan.per_day, DRAWS)
 
     planned_end = plan.departure + np.round(ESTIMATED_HOURS[plan.route_index] * 3600).astype(
         np.int64
     )
     drops_left = counts[trip] - 1 - position
     scheduled = (planned_end[trip] - drops_left * DROP_INTERVAL_SECONDS) // 60 * 60
-    late = rng.random(m) < LATE_SHARE
-    offset_minutes = np.where(late, rng.uniform(60, 180, m), rng.uniform(-30, 30, m))
+    late = u[U_LATE] < LATE_SHARE
+    offset_minutes = np.where(late, 60 + 120 * u[U_OFFSET], -30 + 60 * u[U_OFFSET])
     delivered = np.maximum(
         scheduled + np.round(offset_minutes * 60).astype(np.int64), plan.departure[trip] + 60
     )
-    failed = rng.random(m) < FAILED_SHARE
-    signed = rng.random(m) < SIGNED_SHARE
+    failed = u[U_FAILED] < FAILED_SHARE
+    signed = u[U_SIGNED] < SIGNED_SHARE
 
-    shape = rng.lognormal(0.0, 0.6, m)
+    shape = np.exp(0.6 * box_muller(u[U_SHAPE], u[U_SHAPE2]))  # lognormal(0, 0.6)
     share = shape / np.bincount(trip, weights=shape, minlength=n)[trip]
-    fill = rng.uniform(0.75, 1.0, n)
+    fill = 0.75 + 0.25 * u[U_FILL][first_of_trip]  # of the trip's load, drawn at its first drop
     weight_cents = np.floor(plan.load_cents[trip] * fill[trip] * share).astype(np.int64)
 
-    city_now = cities_on(world, t)
-    by_city = np.argsort(city_now, kind="stable")  # int8 keys: a radix sort
-    group_size = np.bincount(city_now, minlength=len(CITIES))
-    group_start = np.cumsum(group_size) - group_size
-    u = rng.random(m)
-    dest = DESTINATION_CITY[plan.route_index[trip]]
-    size = group_size[dest]
-    customer = np.where(
-        size > 0,
-        by_city[group_start[dest] + np.floor(u * np.maximum(size, 1)).astype(np.int64)],
-        np.floor(u * len(city_now)).astype(np.int64),
-    )
+    versions, cities = homes(world, days)
+    day_row = plan.day_row[trip]
+    city = DESTINATION_CITY[plan.route_index[trip]]
+    customer = _living_in(cities, day_row, city, u[U_CUSTOMER])
 
     arrival = plan.departure + plan.drive_seconds
     trip_state = status(plan, arrival, as_of)[trip]
@@ -101,7 +97,7 @@ def draw(world: World, t: int, plan: TripPlan, as_of: int) -> tuple[DeliveryDraw
         first_id=DELIVERIES_PER_TRIP * (plan.first_id - 1) + 1,
         trip_id=plan.first_id + trip,
         customer=customer,
-        version=versions_on(world, t)[customer],
+        version=versions[day_row, customer],
         weight_cents=weight_cents,
         scheduled=scheduled,
         delivered=delivered,
@@ -109,6 +105,18 @@ def draw(world: World, t: int, plan: TripPlan, as_of: int) -> tuple[DeliveryDraw
         signed=signed,
     )
     return drawn, arrival
+
+
+def _living_in(
+    cities: np.ndarray, day_row: np.ndarray, city: np.ndarray, u: np.ndarray
+) -> np.ndarray:
+    """Per delivery, a customer among those living in ``city`` on its day (``cities``: every
+    customer's city, a row per day); anyone when nobody lives there (tiny scale)."""
+    # each day's customers by city (int8 keys: a radix sort), in index order within a city
+    members = np.argsort(cities, axis=1, kind="stable").reshape(-1)
+    sizes = np.stack([np.bincount(day, minlength=len(CITIES)) for day in cities]).reshape(-1)
+    group = day_row * len(CITIES) + city
+    return pick_in_groups(members, sizes, group, u, cities.shape[1])
 
 
 def table(world: World, drawn: DeliveryDraws) -> pa.Table:

@@ -46,8 +46,8 @@ class Staff:
         lead = (lead * (EARLIEST_RENEWAL + LATEST_RENEWAL + 1)).astype(np.int64) - LATEST_RENEWAL
         return self.first_expiry + LICENCE_DAYS * k - lead
 
-    def renewals_by(self, t: int) -> np.ndarray:
-        """Licence renewals on or before day t."""
+    def renewals_by(self, t: int | np.ndarray) -> np.ndarray:
+        """Licence renewals on or before day t (a column of days: one row per day)."""
         sure = np.floor_divide(t - self.first_expiry - LATEST_RENEWAL, LICENCE_DAYS) + 1
         sure = np.maximum(sure, 0)
         return sure + (self.renewal_day(sure) <= t)
@@ -80,36 +80,32 @@ def staff(world: World) -> Staff:
     )
 
 
-@lru_cache(maxsize=8)
-def _back_from_leave(world: World, t: int) -> np.ndarray:
-    """Per driver, the day the latest leave up to day t ends (NO_DAY without one): asked twice a
-    day, by the trips (return day counts as available) and by the status."""
+@lru_cache(maxsize=2)
+def _back_from_leave(world: World, days: range) -> np.ndarray:
+    """Per day of ``days`` (rows) and driver, the day the latest leave up to that day ends
+    (NO_DAY without one). Cached: the trips ask for a block, the change log for the block and the
+    day before."""
     s = staff(world)
-    had, k, start = s.leave.latest(t)
-    return np.where(had, start + s.leave_days(k), NO_DAY)
+    had = s.leave.count_before(np.asarray(days)[:, None] + 1)  # leaves begun on or before
+    k = np.maximum(had - 1, 0)
+    return np.where(had > 0, s.leave.event_day(k) + s.leave_days(k), NO_DAY)
 
 
-def available_mask(world: World, t: int) -> np.ndarray:
-    """Drivers who can drive on day t (not on leave, including the day they come back)."""
-    return t > _back_from_leave(world, t)
+def available(world: World, days: range) -> np.ndarray:
+    """Per day of ``days`` (rows), the drivers who can drive: not on leave (the day they come back
+    counts)."""
+    back = _back_from_leave(world, range(days.start - 1, days.stop))[1:]
+    return np.asarray(days)[:, None] > back
 
 
-@lru_cache(maxsize=8)
-def _state(world: World, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def states(world: World, days: range) -> np.ndarray:
+    """What changes of every driver at the end of each of ``days``: (phone version, licence
+    renewals, on leave) per driver."""
     s = staff(world)
-    return s.phone.version_on(t), s.renewals_by(t), t < _back_from_leave(world, t)
-
-
-def changed_on(world: World, t: int) -> np.ndarray:
-    """Drivers with a new phone, a renewed licence or a status change on day t."""
-    before, after = _state(world, t - 1), _state(world, t)
-    return np.logical_or.reduce([b != a for b, a in zip(before, after, strict=True)])
-
-
-def state(world: World, idx: np.ndarray, t: int) -> np.ndarray:
-    """What changes of drivers ``idx`` (0-based) at the end of day t: (phone version, licence
-    renewals, on leave) per row."""
-    return np.stack([column[idx] for column in _state(world, t)], axis=1).astype(np.int64)
+    t = np.asarray(days)[:, None]
+    phone = s.phone.count_before(t + 1)
+    on_leave = t < _back_from_leave(world, days)
+    return np.stack([phone, s.renewals_by(t), on_leave], axis=-1).astype(np.int64)
 
 
 def rows(world: World, idx: np.ndarray, state: np.ndarray, seconds: np.ndarray) -> pa.Table:

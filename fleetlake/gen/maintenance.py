@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from fleetlake.gen.columns import dates, decimal_from_cents, join, pick
 from fleetlake.gen.pools import WORKSHOPS
-from fleetlake.gen.streams import uniform
+from fleetlake.gen.streams import box_muller, uniform
 from fleetlake.gen.vehicles import fleet, odometer_label
 from fleetlake.gen.world import World
 from fleetlake.schema import MAINTENANCE, MAINTENANCE_TYPES
@@ -45,13 +45,16 @@ class MaintenanceDue:
         return len(self.ids)
 
 
-def due(world: World, t: int) -> MaintenanceDue:
-    """The maintenance events of day t."""
+def due(world: World, days: range) -> MaintenanceDue:
+    """The maintenance events of the consecutive ``days``."""
     f = fleet(world)
-    on_day, k = f.maintenance.occurs_on(t)
-    idx = np.flatnonzero(on_day & (t < f.retire_day))
+    t = np.asarray(days)[:, None]
+    k = f.maintenance.count_before(t)  # the first event on or after each day
+    on_day = (f.maintenance.event_day(k) == t) & (t < f.retire_day)
+    row, idx = np.nonzero(on_day)  # by day, then vehicle
     n = len(idx)
-    return MaintenanceDue(count_before(world, t) + 1 + np.arange(n), np.full(n, t), idx, k[idx])
+    first_id = count_before(world, days.start) + 1
+    return MaintenanceDue(first_id + np.arange(n), days.start + row, idx, k[row, idx])
 
 
 def table(world: World, events: MaintenanceDue) -> pa.Table:
@@ -90,7 +93,7 @@ def table(world: World, events: MaintenanceDue) -> pa.Table:
 
 
 def _normal(seed: int, ids: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """Standard normal draws per (vehicle, event) by Box-Muller on two hashed uniforms."""
-    u1 = 1.0 - uniform(seed, "maintenance.cost_u1", ids, k)
-    u2 = uniform(seed, "maintenance.cost_u2", ids, k)
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+    """Standard normal draws per (vehicle, event) from two hashed uniforms."""
+    return box_muller(
+        uniform(seed, "maintenance.cost_u1", ids, k), uniform(seed, "maintenance.cost_u2", ids, k)
+    )

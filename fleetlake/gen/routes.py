@@ -27,15 +27,14 @@ def toll_cop(seed: int, year: int) -> np.ndarray:
     return np.round(base * (1 + ANNUAL_TOLL_INCREASE * (year - 2024)) * jitter, -2)
 
 
-def changed_on(world: World, t: int) -> np.ndarray:
-    """All routes change on 1 January (new tolls), except on the snapshot day."""
-    day = world.day(t)
-    return np.full(len(ROUTES), t > 0 and day.month == 1 and day.day == 1)
-
-
-def state(world: World, idx: np.ndarray, t: int) -> np.ndarray:
-    """What changes of routes ``idx`` (0-based) on day t: (toll in COP,) per row."""
-    return toll_cop(world.seed, world.day(max(t, 0)).year)[idx, None].astype(np.int64)
+def states(world: World, days: range) -> np.ndarray:
+    """What changes of every route on each of ``days``: (toll in COP, tariff year) per route. The
+    tariff year is the day's, and the first day's before it: every route changes each 1 January
+    after the first day, even where its toll rounds to last year's."""
+    years = [world.day(max(t, 0)).year for t in days]
+    tolls = np.stack([toll_cop(world.seed, year) for year in years]).astype(np.int64)
+    year = np.broadcast_to(np.array(years, dtype=np.int64)[:, None], tolls.shape)
+    return np.stack([tolls, year], axis=-1)
 
 
 def rows(world: World, idx: np.ndarray, state: np.ndarray, seconds: np.ndarray) -> pa.Table:

@@ -26,21 +26,25 @@ class PeriodicSchedule:
         """Day (index from the world's start) of the k-th event of entities ``rows`` (all)."""
         return np.floor((self.phase[rows] + k) * self.period[rows]).astype(np.int64)
 
-    def count_before(self, t: int | np.ndarray) -> np.ndarray:
-        """How many events of each entity fall on days < t (exact, with float edges fixed up)."""
-        k = np.maximum(np.ceil(t / self.period - self.phase), 0).astype(np.int64)
-        k = np.where((k > 0) & (self.event_day(np.maximum(k - 1, 0)) >= t), k - 1, k)
-        return np.where(self.event_day(k) < t, k + 1, k)
+    def count_before(
+        self, t: int | np.ndarray, rows: np.ndarray | slice = slice(None)
+    ) -> np.ndarray:
+        """How many events of entities ``rows`` (all) fall on days < t (exact, with float edges
+        fixed up); a column of days gives one row per day."""
+        k = np.maximum(np.ceil(t / self.period[rows] - self.phase[rows]), 0).astype(np.int64)
+        k = np.where((k > 0) & (self.event_day(np.maximum(k - 1, 0), rows) >= t), k - 1, k)
+        return np.where(self.event_day(k, rows) < t, k + 1, k)
 
     def version_on(self, t: int) -> np.ndarray:
         """Events on or before day t: the version of an attribute that changes at each event.
 
-        Days are generated in order, so the answer for day t usually steps from day t - 1's: only
-        the entities whose next event falls on day t change (exactly what a direct count gives).
+        Days are generated in order, so the answer for day t usually steps forward from an earlier
+        day's: only the entities whose next event falls by day t change (exactly what a direct
+        count gives).
         """
         if self._cursor and self._cursor[0] == t:
             return self._cursor[1]
-        if self._cursor and self._cursor[0] == t - 1:
+        if self._cursor and self._cursor[0] < t:
             _, versions, upcoming = self._cursor
             due = np.flatnonzero(upcoming <= t)
             versions = versions.copy()
@@ -54,16 +58,16 @@ class PeriodicSchedule:
         self._cursor[:] = [t, versions, upcoming]
         return versions
 
-    def latest(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(entities with an event on or before day t, index k of the latest one, its day)."""
-        last = self.version_on(t) - 1
-        k = np.maximum(last, 0)
-        return last >= 0, k, self.event_day(k)
-
-    def occurs_on(self, t: int) -> tuple[np.ndarray, np.ndarray]:
-        """(mask of entities with an event on day t, the index k of that event)."""
-        k = self.count_before(t)
-        return self.event_day(k) == t, k
+    def versions_over(self, days: range) -> np.ndarray:
+        """``version_on(t)`` for each of the consecutive ``days``, one row per day: the first day
+        stepped from the last answer, the few entities with an event later in the range counted."""
+        first = self.version_on(days.start)
+        versions = np.repeat(first[None, :], len(days), axis=0)
+        moving = np.flatnonzero(self._cursor[2] < days.stop)
+        if len(moving) and len(days) > 1:
+            later = np.arange(days.start + 1, days.stop)[:, None]
+            versions[1:, moving] = self.count_before(later + 1, moving)
+        return versions
 
 
 def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:

@@ -3,7 +3,8 @@
 Two tools, both independent of the order of work and of the number of workers:
 
 * ``day_rng(seed, table, day)`` — a numpy Generator for one table's rows of one day, from
-  ``SeedSequence(seed, spawn_key=(crc32(table), ordinal))``. Draw order inside a day is fixed.
+  ``SeedSequence(seed, spawn_key=(crc32(table), ordinal))``. ``day_uniforms`` takes all of a day's
+  draws from it in one call, a fixed number per row, for every day of a block.
 * ``uniform(seed, tag, *keys)`` — a stateless hash (splitmix64) of integer keys to [0, 1). Entity
   life schedules (status changes, licence renewals, moves) use it, so any day's state of any entity
   can be computed alone, without replaying earlier days.
@@ -14,6 +15,7 @@ Stable ids come from ``zlib.crc32`` of names, never from ``hash()``.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
 
@@ -34,6 +36,41 @@ def day_rng(seed: int, table: str, day: date) -> np.random.Generator:
     """The random stream of ``table``'s rows on ``day``."""
     sequence = np.random.SeedSequence(seed, spawn_key=(stable_id(table), day.toordinal()))
     return np.random.Generator(np.random.PCG64(sequence))
+
+
+def day_uniforms(
+    seed: int, table: str, days: Sequence[date], rows: Sequence[int], draws: int
+) -> np.ndarray:
+    """``draws`` uniforms in [0, 1) for each of the ``rows[i]`` rows of ``days[i]``, in day order:
+    an array (draws, sum(rows)) whose row j is draw j of every row. A day's values come from its
+    own stream alone, so they are the same in any block of days."""
+    out = np.empty((int(sum(rows)), draws))
+    start = 0
+    for day, n in zip(days, rows, strict=True):
+        if n:
+            day_rng(seed, table, day).random(out=out[start : start + n])
+        start += n
+    return out.T
+
+
+def pick_in_groups(
+    members: np.ndarray, sizes: np.ndarray, group: np.ndarray, u: np.ndarray, everyone: int
+) -> np.ndarray:
+    """Per uniform ``u``, a member drawn evenly from its ``group``, or from ``range(everyone)``
+    when that group is empty; ``members`` lists the groups' members group after group, ``sizes``
+    how many each has."""
+    anyone = (u * everyone).astype(np.int64)
+    if not len(members):
+        return anyone
+    size = sizes[group]
+    first = (np.cumsum(sizes) - sizes)[group]
+    chosen = members[np.minimum(first + (u * size).astype(np.int64), len(members) - 1)]
+    return np.where(size > 0, chosen, anyone)
+
+
+def box_muller(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
+    """Standard normal draws from two independent uniforms in [0, 1)."""
+    return np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:

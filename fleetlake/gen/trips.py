@@ -1,4 +1,4 @@
-"""Trips of one day: vehicle, driver, route, times, fuel, load, and status as of the window end.
+"""Trips of consecutive days: vehicle, driver, route, times, fuel, load, status at the window end.
 
 Draws never depend on the window end, only the status columns do: a trip still on the road when the
 window closes is 'in_progress', and becomes 'completed' when ``simulate`` moves the end past its
@@ -15,7 +15,7 @@ import pyarrow as pa
 from fleetlake.gen import drivers, vehicles
 from fleetlake.gen.columns import day_start_seconds, decimal_from_cents, pick, timestamps
 from fleetlake.gen.routes import DISTANCE_KM, ESTIMATED_HOURS
-from fleetlake.gen.streams import choice_index, day_rng
+from fleetlake.gen.streams import choice_index, day_uniforms, pick_in_groups
 from fleetlake.gen.world import DELIVERIES_PER_TRIP, World
 from fleetlake.schema import TRIP_STATUSES, TRIPS
 
@@ -28,11 +28,30 @@ CANCELLED_SHARE = 0.02
 MIN_DELIVERIES, MAX_DELIVERIES = 2, 6
 
 
+# Each trip's draws from its day's stream, in this order (see ``streams.day_uniforms``).
+DRAWS = 11
+(
+    U_VEHICLE,
+    U_DRIVER,
+    U_ROUTE,
+    U_HOUR,
+    U_SECOND,
+    U_DRIVE,
+    U_CANCELLED,
+    U_LOAD,
+    U_FUEL,
+    U_PAIR,
+    U_SHUFFLE,
+) = range(DRAWS)
+
+
 @dataclass(frozen=True)
 class TripPlan:
-    """Everything drawn for one day's trips (index = trip within the day)."""
+    """Everything drawn for the trips of consecutive days (index = trip within the days)."""
 
     first_id: int
+    per_day: np.ndarray  # trips of each day
+    day_row: np.ndarray  # each trip's day, from 0 for the first day
     vehicle_index: np.ndarray
     driver_index: np.ndarray
     route_index: np.ndarray
@@ -41,53 +60,69 @@ class TripPlan:
     cancelled: np.ndarray
     load_cents: np.ndarray
     fuel_cents: np.ndarray
-    deliveries: np.ndarray  # deliveries per trip, summing to 4 x trips
+    deliveries: np.ndarray  # deliveries per trip, summing to 4 x trips each day
 
     def __len__(self) -> int:
         return len(self.departure)
 
 
-def _pick_available(rng: np.random.Generator, available: np.ndarray, n: int) -> np.ndarray:
-    pool = np.flatnonzero(available)
-    if len(pool) == 0:  # only at tiny scale: everyone is in the workshop or on leave
-        pool = np.arange(len(available))
-    return pool[rng.integers(0, len(pool), n)]
+def _pick_available(available: np.ndarray, day_row: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Per trip, an entity among those ``available`` on its day (a row per day); anyone on a day
+    nobody is (only at tiny scale: everyone in the workshop or on leave)."""
+    everyone = available.shape[1]
+    members = np.flatnonzero(available) % everyone  # day after day
+    return pick_in_groups(members, available.sum(axis=1), day_row, u, everyone)
 
 
-def delivery_counts(rng: np.random.Generator, n: int) -> np.ndarray:
-    """2-6 deliveries per trip, mean 4, summing to exactly 4n (mirrored pairs k and 8-k)."""
-    half = rng.integers(MIN_DELIVERIES, MAX_DELIVERIES + 1, n // 2)
-    counts = np.concatenate([half, 2 * DELIVERIES_PER_TRIP - half, [DELIVERIES_PER_TRIP] * (n % 2)])
-    return rng.permutation(counts).astype(np.int64)
+def delivery_counts(
+    per_day: np.ndarray, day_row: np.ndarray, pair: np.ndarray, shuffle: np.ndarray
+) -> np.ndarray:
+    """2-6 deliveries per trip, mean 4, summing to exactly 4 per trip each day: the first half of a
+    day's trips draw k, the second half take 8 - k of their partner, an odd last one 4; then the
+    day's counts are shuffled."""
+    first = (np.cumsum(per_day) - per_day)[day_row]
+    position = np.arange(len(day_row)) - first
+    half = (per_day // 2)[day_row]
+    drawn = MIN_DELIVERIES + (pair * (MAX_DELIVERIES - MIN_DELIVERIES + 1)).astype(np.int64)
+    partner = drawn[np.maximum(first + position - half, 0)]
+    counts = np.where(
+        position < half,
+        drawn,
+        np.where(position < 2 * half, 2 * DELIVERIES_PER_TRIP - partner, DELIVERIES_PER_TRIP),
+    )
+    return counts[np.lexsort((shuffle, day_row))]
 
 
-def plan(world: World, t: int) -> TripPlan:
-    """Draw day t's trips."""
-    day = world.day(t)
-    rng = day_rng(world.seed, "trips", day)
-    n = world.trips_on(t)
+def plan(world: World, days: range) -> TripPlan:
+    """Draw the trips of the consecutive ``days``."""
+    before = np.array([world.trips_before(t) for t in range(days.start, days.stop + 1)])
+    per_day = np.diff(before)
+    day_row = np.repeat(np.arange(len(days)), per_day)
+    dates = [world.day(t) for t in days]
+    u = day_uniforms(world.seed, "trips", dates, per_day, DRAWS)
     fleet = vehicles.fleet(world)
-    vehicle = _pick_available(rng, vehicles.in_service_mask(world, t), n)
-    driver = _pick_available(rng, drivers.available_mask(world, t), n)
-    # exactly what rng.choice(..., p=...) draws, without validating p on every call
-    route = choice_index(rng.random(n), ROUTE_WEIGHT)
-    hour = DEPARTURE_HOURS[choice_index(rng.random(n), HOUR_WEIGHT)]
-    departure = day_start_seconds(day) + hour * 3600 + rng.integers(0, 3600, n)
-    drive = np.round(ESTIMATED_HOURS[route] * 3600 * rng.uniform(0.85, 1.3, n)).astype(np.int64)
-    cancelled = rng.random(n) < CANCELLED_SHARE
-    load = np.floor(fleet.capacity_cents[vehicle] * rng.uniform(0.4, 0.9, n)).astype(np.int64)
-    litres = DISTANCE_KM[route] * fleet.litres_per_100km[vehicle] * rng.uniform(0.95, 1.05, n) / 100
+    vehicle = _pick_available(vehicles.in_service(world, days), day_row, u[U_VEHICLE])
+    driver = _pick_available(drivers.available(world, days), day_row, u[U_DRIVER])
+    route = choice_index(u[U_ROUTE], ROUTE_WEIGHT)
+    hour = DEPARTURE_HOURS[choice_index(u[U_HOUR], HOUR_WEIGHT)]
+    day_start = np.array([day_start_seconds(d) for d in dates], dtype=np.int64)
+    departure = day_start[day_row] + hour * 3600 + (u[U_SECOND] * 3600).astype(np.int64)
+    drive = np.round(ESTIMATED_HOURS[route] * 3600 * (0.85 + 0.45 * u[U_DRIVE])).astype(np.int64)
+    load = np.floor(fleet.capacity_cents[vehicle] * (0.4 + 0.5 * u[U_LOAD])).astype(np.int64)
+    litres = DISTANCE_KM[route] * fleet.litres_per_100km[vehicle] * (0.95 + 0.1 * u[U_FUEL]) / 100
     return TripPlan(
-        first_id=world.trips_before(t) + 1,
+        first_id=int(before[0]) + 1,
+        per_day=per_day,
+        day_row=day_row,
         vehicle_index=vehicle,
         driver_index=driver,
         route_index=route,
         departure=departure,
         drive_seconds=drive,
-        cancelled=cancelled,
+        cancelled=u[U_CANCELLED] < CANCELLED_SHARE,
         load_cents=load,
         fuel_cents=np.round(litres * 100).astype(np.int64),
-        deliveries=delivery_counts(rng, n),
+        deliveries=delivery_counts(per_day, day_row, u[U_PAIR], u[U_SHUFFLE]),
     )
 
 

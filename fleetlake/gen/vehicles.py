@@ -111,41 +111,37 @@ def fleet(world: World) -> Fleet:
     )
 
 
-@lru_cache(maxsize=8)
-def _back_from_workshop(world: World, t: int) -> np.ndarray:
-    """Per vehicle, the day its latest engine job up to day t ends (NO_DAY without one): asked
-    twice a day, by the trips (return day counts as in service) and by the status."""
+@lru_cache(maxsize=2)
+def _back_from_workshop(world: World, days: range) -> np.ndarray:
+    """Per day of ``days`` (rows) and vehicle, the day its latest engine job up to that day ends
+    (NO_DAY without one). Cached: the trips ask for a block, the change log for the block and the
+    day before."""
     f = fleet(world)
-    had, k, start = f.maintenance.latest(t)
-    engine_job = had & (f.maintenance_type(k) == ENGINE)
-    return np.where(engine_job, start + f.repair_days(k), NO_DAY)
+    t = np.asarray(days)[:, None]
+    had = f.maintenance.count_before(t + 1)  # events on or before each day
+    k = np.maximum(had - 1, 0)
+    engine_job = (had > 0) & (f.maintenance_type(k) == ENGINE)
+    return np.where(engine_job, f.maintenance.event_day(k) + f.repair_days(k), NO_DAY)
 
 
-def in_service_mask(world: World, t: int) -> np.ndarray:
-    """Vehicles that can take a trip on day t: not retired and not in the workshop."""
-    f = fleet(world)
-    return (t < f.retire_day) & (t > _back_from_workshop(world, t))
+def in_service(world: World, days: range) -> np.ndarray:
+    """Per day of ``days`` (rows), the vehicles that can take a trip: not retired and not in the
+    workshop (the day one comes back counts)."""
+    t = np.asarray(days)[:, None]
+    back = _back_from_workshop(world, range(days.start - 1, days.stop))[1:]
+    return (t < fleet(world).retire_day) & (t > back)
 
 
-@lru_cache(maxsize=8)
-def status_on(world: World, t: int) -> np.ndarray:
-    """Status index (schema.VEHICLE_STATUSES) of every vehicle at the end of day t."""
-    f = fleet(world)
-    repairing = t < _back_from_workshop(world, t)
-    return np.where(t >= f.retire_day, 2, np.where(repairing, 1, 0))
+def statuses(world: World, days: range) -> np.ndarray:
+    """Status index (schema.VEHICLE_STATUSES) of every vehicle at the end of each of ``days``."""
+    t = np.asarray(days)[:, None]
+    repairing = t < _back_from_workshop(world, days)
+    return np.where(t >= fleet(world).retire_day, 2, np.where(repairing, 1, 0))
 
 
-def changed_on(world: World, t: int) -> np.ndarray:
-    """Vehicles whose status changes on day t (workshop in or out, retirement)."""
-    f = fleet(world)
-    if t < 0:
-        return np.zeros(len(f.ids), dtype=bool)
-    return status_on(world, t) != status_on(world, t - 1)
-
-
-def state(world: World, idx: np.ndarray, t: int) -> np.ndarray:
-    """What changes of vehicles ``idx`` (0-based) at the end of day t: (status,) per row."""
-    return status_on(world, t)[idx, None]
+def states(world: World, days: range) -> np.ndarray:
+    """What changes of every vehicle at the end of each of ``days``: (status,) per vehicle."""
+    return statuses(world, days)[..., None]
 
 
 def rows(world: World, idx: np.ndarray, state: np.ndarray, seconds: np.ndarray) -> pa.Table:

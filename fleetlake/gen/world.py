@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 DEFAULT_START = date(2024, 1, 1)
 DEFAULT_DAYS = 730
 

@@ -39,9 +39,9 @@ def test_days_continue_the_id_sequences_exactly(t):
 def test_some_vehicles_retire_and_some_are_in_the_workshop_at_sf1():
     from fleetlake.gen import vehicles
 
-    statuses = np.bincount(vehicles.status_on(SF1, 729), minlength=3)
+    statuses = np.bincount(vehicles.statuses(SF1, range(729, 730))[0], minlength=3)
     assert statuses[0] > 150 and statuses[2] >= 5  # active, inactive (retired)
-    in_workshop = sum(int((vehicles.status_on(SF1, t) == 1).sum()) for t in range(0, 730, 7))
+    in_workshop = int((vehicles.statuses(SF1, range(0, 730, 7)) == 1).sum())
     assert in_workshop > 0
 
 

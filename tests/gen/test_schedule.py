@@ -29,3 +29,16 @@ def test_an_earlier_answer_is_not_changed_by_later_steps():
     schedule.version_on(6)
     schedule.version_on(7)
     assert np.array_equal(day5, kept)
+
+
+def test_versions_over_a_range_are_each_days_direct_count():
+    rng = np.random.default_rng(5)
+    period = np.concatenate([rng.uniform(0.3, 3.0, 40), rng.uniform(5, 60, 40), [NEVER] * 3])
+    schedule = PeriodicSchedule(period=period, phase=rng.random(len(period)))
+    counted = PeriodicSchedule(period=period, phase=schedule.phase)
+    # consecutive ranges, a repeat, a jump forward and one back (a direct count then)
+    for days in [range(-2, 5), range(5, 33), range(5, 6), range(200, 230), range(40, 41)]:
+        versions = schedule.versions_over(days)
+        assert versions.shape == (len(days), len(period))
+        for row, t in enumerate(days):
+            assert np.array_equal(versions[row], counted.count_before(t + 1)), (days, t)

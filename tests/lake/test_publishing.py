@@ -44,7 +44,7 @@ def test_layout_is_hive_partitioned_zstd_parquet(tiny_lake):
     metadata = pq.ParquetFile(files[0]).metadata
     assert metadata.row_group(0).column(0).compression == "ZSTD"
     info = json.loads((tiny_lake / "_lake.json").read_text())
-    assert info == {"generator_version": "1", "seed": 42, "sf": 0.01, "start": "2024-01-01"}
+    assert info == {"generator_version": "2", "seed": 42, "sf": 0.01, "start": "2024-01-01"}
     entry = json.loads((tiny_lake / "_manifest" / "date=2024-01-01.json").read_text())
     assert entry["tables"]["trips"]["rows"] == 1 and len(entry["tables"]["trips"]["sha256"]) == 64
 
