@@ -134,9 +134,7 @@ def test_pg_explain_writes_the_report(pg_tiny: str, tmp_path) -> None:
 def test_kpi_on_postgres_engine(pg_tiny: str) -> None:
     result = _run("kpi", "q03", "--engine", "postgres", "--dsn", pg_tiny, "--format", "csv")
     assert result.exit_code == 0, result.output
-    assert result.output == (
-        "status,trips,pct_of_trips\ncancelled,15,1.5\ncompleted,985,98.5\n"
-    )
+    assert result.output == ("status,trips,pct_of_trips\ncancelled,15,1.5\ncompleted,985,98.5\n")
 
 
 def test_kpi_formats(tiny_lake) -> None:
