@@ -15,8 +15,8 @@ import numpy as np
 import pyarrow as pa
 
 from fleetlake.gen import customers, deliveries, drivers, maintenance, routes, trips, vehicles
-from fleetlake.gen.blocks import concat_days, split_days
-from fleetlake.gen.columns import day_start_seconds
+from fleetlake.gen.blocks import concat_days, split_days, with_day_before
+from fleetlake.gen.columns import day_start_seconds, day_starts
 from fleetlake.gen.streams import uniform
 from fleetlake.gen.world import DEFAULT_DAYS, DEFAULT_START, GENERATOR_VERSION, World
 from fleetlake.schema import TABLES, empty_table
@@ -70,14 +70,19 @@ class EntityChanges:
     def __len__(self) -> int:
         return len(self.idx)
 
+    @property
+    def row_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What an entity module's ``rows`` builds its table from."""
+        return self.idx, self.state, self.seconds
+
 
 def _entity_changes(world: World, name: str, days: range) -> EntityChanges:
     """The change log of the days, by day then entity: each entity whose state differs from the
     day before, stamped in office hours; day 0 opens with a snapshot of every entity."""
-    state = ENTITY_MODULES[name].states(world, range(days.start - 1, days.stop))
+    state = ENTITY_MODULES[name].states(world, with_day_before(days))
     day_row, changed = np.nonzero((state[1:] != state[:-1]).any(axis=2))
     t = days.start + day_row
-    day_start = np.array([day_start_seconds(world.day(d)) for d in days], dtype=np.int64)
+    day_start = day_starts(world.dates(days))
     at = day_start[day_row] + OFFICE_OPENS + _office_seconds(world.seed, name, changed, t)
     changes = EntityChanges(changed, state[day_row + 1, changed], at, day_row)
     if days.start > 0:
@@ -109,8 +114,8 @@ def generate_block(world: World, days: range, window_end: int) -> Block:
     drawn, arrival = deliveries.draw(world, days, plan, as_of)
     due = maintenance.due(world, days)
     tables = {
-        name: _table(name, len(c), partial(module.rows, world, c.idx, c.state, c.seconds))
-        for (name, module), c in zip(ENTITY_MODULES.items(), changes.values(), strict=True)
+        name: _table(name, len(log), partial(ENTITY_MODULES[name].rows, world, *log.row_parts))
+        for name, log in changes.items()
     } | {
         "trips": _table("trips", len(plan), partial(trips.table, plan, arrival, as_of)),
         "deliveries": _table("deliveries", len(drawn), partial(deliveries.table, world, drawn)),

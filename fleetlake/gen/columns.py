@@ -54,6 +54,11 @@ def day_start_seconds(day: date) -> int:
     return (day.toordinal() - _EPOCH_ORDINAL) * 86_400
 
 
+def day_starts(days: list[date]) -> np.ndarray:
+    """``day_start_seconds`` of each day."""
+    return np.array([day_start_seconds(day) for day in days], dtype=np.int64)
+
+
 def padded(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     """``prefix`` + zero-padded ``numbers``, e.g. EMP000042 (ASCII prefix, numbers >= 0).
 

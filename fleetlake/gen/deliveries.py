@@ -59,8 +59,8 @@ def draw(world: World, days: range, plan: TripPlan, as_of: int) -> tuple[Deliver
     trip = np.repeat(np.arange(n), counts)
     first_of_trip = np.cumsum(counts) - counts
     position = np.arange(m) - np.repeat(first_of_trip, counts)
-    dates = [world.day(t) for t in days]
-    u = day_uniforms(world.seed, "deliveries", dates, DELIVERIES_PER_TRIP * plan.per_day, DRAWS)
+    per_day = DELIVERIES_PER_TRIP * plan.per_day
+    u = day_uniforms(world.seed, "deliveries", world.dates(days), per_day, DRAWS)
 
     planned_end = plan.departure + np.round(ESTIMATED_HOURS[plan.route_index] * 3600).astype(
         np.int64

@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 import numpy as np
 import pyarrow as pa
 
+from fleetlake.gen.blocks import with_day_before
 from fleetlake.gen.columns import dates, join, number_strings, padded, pick, timestamps
 from fleetlake.gen.pools import first_names, last_names
 from fleetlake.gen.schedule import NEVER, NO_DAY, PeriodicSchedule
@@ -83,18 +84,17 @@ def staff(world: World) -> Staff:
 @lru_cache(maxsize=2)
 def _back_from_leave(world: World, days: range) -> np.ndarray:
     """Per day of ``days`` (rows) and driver, the day the latest leave up to that day ends
-    (NO_DAY without one). Cached: the trips ask for a block, the change log for the block and the
-    day before."""
+    (NO_DAY without one). Cached: the trips and the change log both ask for a block with the day
+    before it."""
     s = staff(world)
-    had = s.leave.count_before(np.asarray(days)[:, None] + 1)  # leaves begun on or before
-    k = np.maximum(had - 1, 0)
-    return np.where(had > 0, s.leave.event_day(k) + s.leave_days(k), NO_DAY)
+    had, k, start = s.leave.latest(days)
+    return np.where(had, start + s.leave_days(k), NO_DAY)
 
 
 def available(world: World, days: range) -> np.ndarray:
     """Per day of ``days`` (rows), the drivers who can drive: not on leave (the day they come back
     counts)."""
-    back = _back_from_leave(world, range(days.start - 1, days.stop))[1:]
+    back = _back_from_leave(world, with_day_before(days))[1:]
     return np.asarray(days)[:, None] > back
 
 

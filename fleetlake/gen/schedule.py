@@ -19,7 +19,8 @@ NO_DAY = np.iinfo(np.int64).min  # the end of an episode that never happened: be
 class PeriodicSchedule:
     period: np.ndarray  # days between events, per entity (float)
     phase: np.ndarray  # fraction of a period before the first event, per entity, in [0, 1)
-    # (day, versions on it, day of every entity's next event): the last answer of version_on
+    # (day, versions on it, day of every entity's next event): the last answer of version_on,
+    # which steps forward from it (customers' moves: many entities, few events a day)
     _cursor: list = field(default_factory=list, init=False, repr=False, compare=False)
 
     def event_day(self, k: np.ndarray, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
@@ -34,6 +35,13 @@ class PeriodicSchedule:
         k = np.maximum(np.ceil(t / self.period[rows] - self.phase[rows]), 0).astype(np.int64)
         k = np.where((k > 0) & (self.event_day(np.maximum(k - 1, 0), rows) >= t), k - 1, k)
         return np.where(self.event_day(k, rows) < t, k + 1, k)
+
+    def latest(self, days: range) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per day of ``days`` (rows) and entity: (whether an event fell on or before the day,
+        the index k of the latest such event, its day)."""
+        had = self.count_before(np.asarray(days)[:, None] + 1)
+        k = np.maximum(had - 1, 0)
+        return had > 0, k, self.event_day(k)
 
     def version_on(self, t: int) -> np.ndarray:
         """Events on or before day t: the version of an attribute that changes at each event.
@@ -61,6 +69,8 @@ class PeriodicSchedule:
     def versions_over(self, days: range) -> np.ndarray:
         """``version_on(t)`` for each of the consecutive ``days``, one row per day: the first day
         stepped from the last answer, the few entities with an event later in the range counted."""
+        if days.step != 1:
+            raise ValueError(f"versions_over takes consecutive days, not {days}")
         first = self.version_on(days.start)
         versions = np.repeat(first[None, :], len(days), axis=0)
         moving = np.flatnonzero(self._cursor[2] < days.stop)

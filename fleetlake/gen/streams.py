@@ -111,8 +111,8 @@ def choice_index(u: np.ndarray, weights: np.ndarray) -> np.ndarray:
 class EventUniforms:
     """``uniform(seed, tag, ids, k)`` for every entity and event number k, kept once drawn.
 
-    Status checks ask every day for each entity's latest event; a table of draws per
-    (entity, k), grown by doubling, answers with an index instead of rehashing.
+    Status checks ask, for every day of a block, for each entity's latest event; a table of draws
+    per (entity, k), grown by doubling, answers with an index instead of rehashing.
     """
 
     def __init__(self, seed: int, tag: str, ids: np.ndarray) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from fleetlake.gen import drivers, vehicles
-from fleetlake.gen.columns import day_start_seconds, decimal_from_cents, pick, timestamps
+from fleetlake.gen.columns import day_starts, decimal_from_cents, pick, timestamps
 from fleetlake.gen.routes import DISTANCE_KM, ESTIMATED_HOURS
 from fleetlake.gen.streams import choice_index, day_uniforms, pick_in_groups
 from fleetlake.gen.world import DELIVERIES_PER_TRIP, World
@@ -30,19 +30,8 @@ MIN_DELIVERIES, MAX_DELIVERIES = 2, 6
 
 # Each trip's draws from its day's stream, in this order (see ``streams.day_uniforms``).
 DRAWS = 11
-(
-    U_VEHICLE,
-    U_DRIVER,
-    U_ROUTE,
-    U_HOUR,
-    U_SECOND,
-    U_DRIVE,
-    U_CANCELLED,
-    U_LOAD,
-    U_FUEL,
-    U_PAIR,
-    U_SHUFFLE,
-) = range(DRAWS)
+U_VEHICLE, U_DRIVER, U_ROUTE, U_HOUR, U_SECOND, U_DRIVE = range(6)
+U_CANCELLED, U_LOAD, U_FUEL, U_PAIR, U_SHUFFLE = range(6, DRAWS)
 
 
 @dataclass(frozen=True)
@@ -84,7 +73,7 @@ def delivery_counts(
     position = np.arange(len(day_row)) - first
     half = (per_day // 2)[day_row]
     drawn = MIN_DELIVERIES + (pair * (MAX_DELIVERIES - MIN_DELIVERIES + 1)).astype(np.int64)
-    partner = drawn[np.maximum(first + position - half, 0)]
+    partner = drawn[np.maximum(first + position - half, 0)]  # read for the second half only
     counts = np.where(
         position < half,
         drawn,
@@ -98,15 +87,14 @@ def plan(world: World, days: range) -> TripPlan:
     before = np.array([world.trips_before(t) for t in range(days.start, days.stop + 1)])
     per_day = np.diff(before)
     day_row = np.repeat(np.arange(len(days)), per_day)
-    dates = [world.day(t) for t in days]
+    dates = world.dates(days)
     u = day_uniforms(world.seed, "trips", dates, per_day, DRAWS)
     fleet = vehicles.fleet(world)
     vehicle = _pick_available(vehicles.in_service(world, days), day_row, u[U_VEHICLE])
     driver = _pick_available(drivers.available(world, days), day_row, u[U_DRIVER])
     route = choice_index(u[U_ROUTE], ROUTE_WEIGHT)
     hour = DEPARTURE_HOURS[choice_index(u[U_HOUR], HOUR_WEIGHT)]
-    day_start = np.array([day_start_seconds(d) for d in dates], dtype=np.int64)
-    departure = day_start[day_row] + hour * 3600 + (u[U_SECOND] * 3600).astype(np.int64)
+    departure = day_starts(dates)[day_row] + hour * 3600 + (u[U_SECOND] * 3600).astype(np.int64)
     drive = np.round(ESTIMATED_HOURS[route] * 3600 * (0.85 + 0.45 * u[U_DRIVE])).astype(np.int64)
     load = np.floor(fleet.capacity_cents[vehicle] * (0.4 + 0.5 * u[U_LOAD])).astype(np.int64)
     litres = DISTANCE_KM[route] * fleet.litres_per_100km[vehicle] * (0.95 + 0.1 * u[U_FUEL]) / 100

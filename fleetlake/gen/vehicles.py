@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 import numpy as np
 import pyarrow as pa
 
+from fleetlake.gen.blocks import with_day_before
 from fleetlake.gen.columns import (
     dates,
     decimal_from_cents,
@@ -114,21 +115,19 @@ def fleet(world: World) -> Fleet:
 @lru_cache(maxsize=2)
 def _back_from_workshop(world: World, days: range) -> np.ndarray:
     """Per day of ``days`` (rows) and vehicle, the day its latest engine job up to that day ends
-    (NO_DAY without one). Cached: the trips ask for a block, the change log for the block and the
-    day before."""
+    (NO_DAY without one). Cached: the trips and the change log both ask for a block with the day
+    before it."""
     f = fleet(world)
-    t = np.asarray(days)[:, None]
-    had = f.maintenance.count_before(t + 1)  # events on or before each day
-    k = np.maximum(had - 1, 0)
-    engine_job = (had > 0) & (f.maintenance_type(k) == ENGINE)
-    return np.where(engine_job, f.maintenance.event_day(k) + f.repair_days(k), NO_DAY)
+    had, k, start = f.maintenance.latest(days)
+    engine_job = had & (f.maintenance_type(k) == ENGINE)
+    return np.where(engine_job, start + f.repair_days(k), NO_DAY)
 
 
 def in_service(world: World, days: range) -> np.ndarray:
     """Per day of ``days`` (rows), the vehicles that can take a trip: not retired and not in the
     workshop (the day one comes back counts)."""
     t = np.asarray(days)[:, None]
-    back = _back_from_workshop(world, range(days.start - 1, days.stop))[1:]
+    back = _back_from_workshop(world, with_day_before(days))[1:]
     return (t < fleet(world).retire_day) & (t > back)
 
 

@@ -65,6 +65,9 @@ class World:
     def day(self, index: int) -> date:
         return self.start + timedelta(days=index)
 
+    def dates(self, days: range) -> list[date]:
+        return [self.day(t) for t in days]
+
     def trips_before(self, index: int) -> int:
         """Trips on days [0, index): the id of a day's first trip is ``trips_before(day) + 1``."""
         if index <= 0:
@@ -72,9 +75,6 @@ class World:
         cumulative = int(_cumulative_weight(self.start, -(-index // 1024) * 1024)[index - 1])
         window = int(_cumulative_weight(self.start, 1024)[DEFAULT_DAYS - 1])
         return self.n_trips_default_window * cumulative // window
-
-    def trips_on(self, index: int) -> int:
-        return self.trips_before(index + 1) - self.trips_before(index)
 
 
 @lru_cache(maxsize=16)
