@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from fleetlake.gen import customers, deliveries, drivers, maintenance, routes, trips, vehicles
-from fleetlake.gen.blocks import concat_days, split_days, with_day_before
+from fleetlake.gen.blocks import concat_days, split_days
 from fleetlake.gen.columns import day_start_seconds, day_starts
 from fleetlake.gen.streams import uniform
 from fleetlake.gen.world import DEFAULT_DAYS, DEFAULT_START, GENERATOR_VERSION, World
@@ -76,10 +76,28 @@ class EntityChanges:
         return self.idx, self.state, self.seconds
 
 
+# Per entity table: (world, day, every entity's state at its end) of the last block generated, so
+# the next block, which usually starts the day after, need not compute that day again.
+_LAST_STATES: dict[str, tuple[World, int, np.ndarray]] = {}
+
+
+def _states_from_day_before(world: World, name: str, days: range) -> np.ndarray:
+    """Every entity's state at the end of each of the days and of the day before (first row)."""
+    module = ENTITY_MODULES[name]
+    last = _LAST_STATES.get(name)
+    if last is not None and last[:2] == (world, days.start - 1):
+        before = last[2]
+    else:
+        before = module.states(world, range(days.start - 1, days.start))[0]
+    state = module.states(world, days)
+    _LAST_STATES[name] = (world, days.stop - 1, state[-1])
+    return np.concatenate([before[None], state])
+
+
 def _entity_changes(world: World, name: str, days: range) -> EntityChanges:
     """The change log of the days, by day then entity: each entity whose state differs from the
     day before, stamped in office hours; day 0 opens with a snapshot of every entity."""
-    state = ENTITY_MODULES[name].states(world, with_day_before(days))
+    state = _states_from_day_before(world, name, days)
     day_row, changed = np.nonzero((state[1:] != state[:-1]).any(axis=2))
     t = days.start + day_row
     day_start = day_starts(world.dates(days))

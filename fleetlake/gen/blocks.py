@@ -19,11 +19,6 @@ import pyarrow as pa
 Drawn = TypeVar("Drawn")
 
 
-def with_day_before(days: range) -> range:
-    """The consecutive ``days`` and the day before them: what a change log compares with."""
-    return range(days.start - 1, days.stop)
-
-
 def concat_days(parts: Sequence[Drawn]) -> Drawn:
     """One record of numpy columns from per-day records: arrays are concatenated in day order,
     scalars (a first id) are the first day's."""

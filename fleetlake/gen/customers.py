@@ -13,7 +13,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fleetlake.gen.blocks import with_day_before
 from fleetlake.gen.columns import join, number_strings, pick, timestamps
 from fleetlake.gen.pools import (
     COMPANY_SUFFIXES,
@@ -129,7 +128,7 @@ def addresses(world: World, idx: np.ndarray, version: np.ndarray) -> pa.Array:
 @lru_cache(maxsize=2)
 def _moves(world: World, days: range) -> np.ndarray:
     """How many times every customer has moved by the end of each of the consecutive ``days``
-    (rows). Cached: the change log and the deliveries both ask for a block with the day before."""
+    (rows). Cached: the change log and the deliveries both ask for a block."""
     return clientele(world).moves.versions_over(days)
 
 
@@ -137,7 +136,7 @@ def homes(world: World, days: range) -> tuple[np.ndarray, np.ndarray]:
     """(moves so far, city index as int8) of every customer at the end of each of the consecutive
     ``days`` (rows)."""
     c = clientele(world)
-    versions = _moves(world, with_day_before(days))[1:]
+    versions = _moves(world, days)
     cities = np.repeat(c.cities(versions[0])[None, :], len(days), axis=0)
     moved = np.flatnonzero(versions[-1] != versions[0])
     cities[:, moved] = c.city_of_version(versions[:, moved], moved)

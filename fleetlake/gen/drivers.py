@@ -15,7 +15,6 @@ from functools import cache, lru_cache
 import numpy as np
 import pyarrow as pa
 
-from fleetlake.gen.blocks import with_day_before
 from fleetlake.gen.columns import dates, join, number_strings, padded, pick, timestamps
 from fleetlake.gen.pools import first_names, last_names
 from fleetlake.gen.schedule import NEVER, NO_DAY, PeriodicSchedule
@@ -84,8 +83,7 @@ def staff(world: World) -> Staff:
 @lru_cache(maxsize=2)
 def _back_from_leave(world: World, days: range) -> np.ndarray:
     """Per day of ``days`` (rows) and driver, the day the latest leave up to that day ends
-    (NO_DAY without one). Cached: the trips and the change log both ask for a block with the day
-    before it."""
+    (NO_DAY without one). Cached: the trips and the change log both ask for a block."""
     s = staff(world)
     had, k, start = s.leave.latest(days)
     return np.where(had, start + s.leave_days(k), NO_DAY)
@@ -94,8 +92,7 @@ def _back_from_leave(world: World, days: range) -> np.ndarray:
 def available(world: World, days: range) -> np.ndarray:
     """Per day of ``days`` (rows), the drivers who can drive: not on leave (the day they come back
     counts)."""
-    back = _back_from_leave(world, with_day_before(days))[1:]
-    return np.asarray(days)[:, None] > back
+    return np.asarray(days)[:, None] > _back_from_leave(world, days)
 
 
 def states(world: World, days: range) -> np.ndarray:
@@ -103,7 +100,7 @@ def states(world: World, days: range) -> np.ndarray:
     renewals, on leave) per driver."""
     s = staff(world)
     t = np.asarray(days)[:, None]
-    phone = s.phone.count_before(t + 1)
+    phone = s.phone.versions_over(days)
     on_leave = t < _back_from_leave(world, days)
     return np.stack([phone, s.renewals_by(t), on_leave], axis=-1).astype(np.int64)
 

@@ -14,7 +14,6 @@ from functools import cache, lru_cache
 import numpy as np
 import pyarrow as pa
 
-from fleetlake.gen.blocks import with_day_before
 from fleetlake.gen.columns import (
     dates,
     decimal_from_cents,
@@ -115,8 +114,7 @@ def fleet(world: World) -> Fleet:
 @lru_cache(maxsize=2)
 def _back_from_workshop(world: World, days: range) -> np.ndarray:
     """Per day of ``days`` (rows) and vehicle, the day its latest engine job up to that day ends
-    (NO_DAY without one). Cached: the trips and the change log both ask for a block with the day
-    before it."""
+    (NO_DAY without one). Cached: the trips and the change log both ask for a block."""
     f = fleet(world)
     had, k, start = f.maintenance.latest(days)
     engine_job = had & (f.maintenance_type(k) == ENGINE)
@@ -127,8 +125,7 @@ def in_service(world: World, days: range) -> np.ndarray:
     """Per day of ``days`` (rows), the vehicles that can take a trip: not retired and not in the
     workshop (the day one comes back counts)."""
     t = np.asarray(days)[:, None]
-    back = _back_from_workshop(world, with_day_before(days))[1:]
-    return (t < fleet(world).retire_day) & (t > back)
+    return (t < fleet(world).retire_day) & (t > _back_from_workshop(world, days))
 
 
 def statuses(world: World, days: range) -> np.ndarray:
