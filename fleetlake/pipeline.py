@@ -6,6 +6,7 @@ collects the manifest entries they publish. ``simulate_lake`` is the same run wi
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -238,6 +239,9 @@ def _run(
     if workers == 1 or len(jobs) <= 1:
         results = (run_job(job) for job in jobs)
     else:
+        # What is alive now is the workers' too (fork): frozen, it stays out of every garbage
+        # collection, the workers' (which would copy the shared pages) and this process's at exit.
+        gc.freeze()
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
         futures = [pool.submit(run_job, job) for job in jobs]
         results = (f.result() for f in as_completed(futures))
