@@ -239,10 +239,11 @@ def _run(
     if workers == 1 or len(jobs) <= 1:
         results = (run_job(job) for job in jobs)
     else:
-        # What is alive now is the workers' too (fork): frozen, it stays out of every garbage
-        # collection, the workers' (which would copy the shared pages) and this process's at exit.
-        gc.freeze()
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        # Each worker freezes what it inherits (fork): its garbage collections then leave those
+        # objects, and the pages they share with this process, alone.
+        pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("fork"), initializer=gc.freeze
+        )
         futures = [pool.submit(run_job, job) for job in jobs]
         results = (f.result() for f in as_completed(futures))
     try:

@@ -90,7 +90,7 @@ def _states_from_day_before(world: World, name: str, days: range) -> np.ndarray:
     else:
         before = module.states(world, range(days.start - 1, days.start))[0]
     state = module.states(world, days)
-    _LAST_STATES[name] = (world, days.stop - 1, state[-1])
+    _LAST_STATES[name] = (world, days.stop - 1, state[-1].copy())
     return np.concatenate([before[None], state])
 
 
